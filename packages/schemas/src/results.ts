@@ -1,0 +1,208 @@
+import { z } from 'zod';
+import { ScenarioSchema } from './scenario.js';
+
+/** Bumped on any change a reader of an older file could misread; readers refuse other versions. */
+export const RESULTS_SCHEMA_VERSION = 1;
+
+const count = z.number().int().min(0);
+const num = z.number().finite();
+
+export const WarningCode = z.enum([
+  'load-generator-bound',
+  'littles-law',
+  'server-crashed',
+  'server-hung',
+  'start-failed',
+  'unclean-exit',
+  'open-file-errors',
+  'failed-requests',
+  'incomplete-requests',
+  'short-step',
+  'shared-cpu',
+  'interrupted',
+]);
+export type WarningCode = z.infer<typeof WarningCode>;
+
+export const WarningSchema = z.strictObject({
+  code: WarningCode,
+  /** Plain words: what happened and what it means for the numbers. */
+  message: z.string(),
+  server: z.string().optional(),
+  step: z.string().optional(),
+  repeat: count.optional(),
+});
+export type Warning = z.infer<typeof WarningSchema>;
+
+export const LatencySchema = z.strictObject({
+  count,
+  minUs: num,
+  meanUs: num,
+  stddevUs: num,
+  p50Us: num,
+  p90Us: num,
+  p99Us: num,
+  p999Us: num,
+  maxUs: num,
+  /** Percentile spectrum (HDR "percentile distribution"): for plotting on a log axis. */
+  spectrum: z.array(z.strictObject({ percentile: num, valueUs: num })),
+  /** The full HDR histogram, base64-compressed, so any other statistic can be recomputed later. */
+  hdr: z.string().optional(),
+});
+export type Latency = z.infer<typeof LatencySchema>;
+
+export const FailuresSchema = z.strictObject({
+  /** Answers with an unexpected status, by code. */
+  byStatus: z.record(z.string().regex(/^\d{3}$/), count),
+  timeouts: count,
+  /** Resets, refusals and other socket errors. */
+  connectionErrors: count,
+  /** The client's own EMFILE errors (it, too, can run out of descriptors). */
+  clientOpenFileErrors: count,
+  /** Sent but never answered by the end of the step (neither answer nor timeout nor error). */
+  incomplete: count,
+});
+export type Failures = z.infer<typeof FailuresSchema>;
+
+export const CpuSchema = z.strictObject({
+  userMs: num,
+  sysMs: num,
+  /** (user + sys) / wall time of the load: 1.0 = one core fully busy. */
+  coresBusy: num,
+});
+
+export const ClientResultSchema = z.strictObject({
+  generator: z.strictObject({ name: z.string(), version: z.string() }),
+  sent: count,
+  completed: count,
+  successful: count,
+  failed: count,
+  failures: FailuresSchema,
+  successRate: num,
+  /** First send to last answer. */
+  durationMs: num,
+  /** requests / duration: the blog's figure. */
+  rps: num,
+  /** successful / duration. */
+  goodput: num,
+  latency: LatencySchema,
+  /** The load generator's own CPU; near 1.0 on one core means the client, not the server, set the pace. */
+  cpu: CpuSchema.nullable(),
+});
+export type ClientResult = z.infer<typeof ClientResultSchema>;
+
+export const ServerResultSchema = z.strictObject({
+  cpu: CpuSchema.extend({ usPerRequest: num }).nullable(),
+  peakRssBytes: count.nullable(),
+  peakFds: count.nullable(),
+  peakThreads: count.nullable(),
+  /** stderr lines with EMFILE / "Too many open files". */
+  openFileErrors: count,
+  /** The last stderr lines, for the report (already a copy of server output: escape before showing). */
+  stderrTail: z.array(z.string()),
+  exit: z
+    .strictObject({
+      code: z.number().int().nullable(),
+      signal: z.string().nullable(),
+      /** Exited 0 by itself after SIGTERM, within the grace period. */
+      clean: z.boolean(),
+      stopMs: num,
+    })
+    .nullable(),
+});
+export type ServerResult = z.infer<typeof ServerResultSchema>;
+
+/** One sample during the load, several a second. Cumulative counters let a reader recompute any rate. */
+export const TimelinePointSchema = z.strictObject({
+  tMs: num,
+  completed: count,
+  rps: num,
+  p99Us: num.nullable(),
+  serverCpuCores: num.nullable(),
+  serverRssBytes: count.nullable(),
+  serverFds: count.nullable(),
+  clientCpuCores: num.nullable(),
+});
+export type TimelinePoint = z.infer<typeof TimelinePointSchema>;
+
+export const RunStatus = z.enum(['ok', 'server-crashed', 'server-hung', 'start-failed', 'load-failed', 'interrupted']);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+/** One (server, step, repeat): the unit every report row and every comparison is built from. */
+export const RunSchema = z.strictObject({
+  server: z.string(),
+  /** For same-run A/B comparisons: "base" or "head"; absent otherwise. */
+  variant: z.string().optional(),
+  step: z.string(),
+  repeat: count,
+  status: RunStatus,
+  error: z.string().optional(),
+  startedAt: z.iso.datetime(),
+  coldStartMs: num.nullable(),
+  load: z.strictObject({
+    generator: z.string(),
+    connections: count,
+    requests: count.optional(),
+    durationSec: num.optional(),
+    readFraction: num,
+    timeoutMs: count,
+  }),
+  client: ClientResultSchema.nullable(),
+  serverProcess: ServerResultSchema.nullable(),
+  timeline: z.array(TimelinePointSchema),
+  warnings: z.array(WarningSchema),
+});
+export type Run = z.infer<typeof RunSchema>;
+
+export const ServerInfoSchema = z.strictObject({
+  name: z.string(),
+  variant: z.string().optional(),
+  language: z.string(),
+  /** manifest: built and started by the runner; url: already running; command: started from a user's command. */
+  source: z.enum(['manifest', 'url', 'command']),
+  version: z.string().nullable(),
+  build: z
+    .strictObject({ command: z.array(z.string()), durationMs: num, artifactBytes: count.nullable() })
+    .nullable(),
+  error: z.string().optional(),
+});
+export type ServerInfo = z.infer<typeof ServerInfoSchema>;
+
+const NofileSchema = z.strictObject({ soft: z.number().int(), hard: z.number().int() });
+
+export const EnvironmentSchema = z.strictObject({
+  hostname: z.string(),
+  cpuModel: z.string(),
+  cores: count,
+  memoryBytes: count,
+  os: z.string(),
+  kernel: z.string(),
+  node: z.string(),
+  gitCommit: z.string().nullable(),
+  gitDirty: z.boolean().nullable(),
+  /** The runner's own open-file limit; the server's is `serverNofile` (null: inherited unchanged). */
+  runnerNofile: NofileSchema,
+  serverNofile: NofileSchema.nullable(),
+  pinning: z.strictObject({ server: z.string().optional(), load: z.string().optional() }),
+  seed: z.number().int(),
+  loadGenerators: z.record(z.string(), z.string()),
+  toolchains: z.record(z.string(), z.string()),
+});
+export type Environment = z.infer<typeof EnvironmentSchema>;
+
+export const ResultsSchema = z.strictObject({
+  schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+  kind: z.literal('kvbench.results'),
+  id: z.string(),
+  startedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime(),
+  /** false when the run was interrupted (Ctrl-C) or aborted: what is here is real, but not everything planned. */
+  complete: z.boolean(),
+  interruption: z.string().optional(),
+  scenarioPath: z.string(),
+  scenario: ScenarioSchema,
+  environment: EnvironmentSchema,
+  servers: z.array(ServerInfoSchema),
+  runs: z.array(RunSchema),
+  warnings: z.array(WarningSchema),
+});
+export type Results = z.infer<typeof ResultsSchema>;

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+
+/** Values written by POST: the blog's small integers, or strings of a given size for larger payloads. */
+export const ValuesSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('int'), min: z.number().int().default(0), max: z.number().int().default(99) }),
+  z.strictObject({ kind: z.literal('string'), bytes: positiveInt.max(1_000_000) }),
+]);
+
+export const TtlSchema = z
+  // Drawn from (minSec, maxSec], so minSec 0 (the blog client's rand.Float64()) never sends the invalid ttl 0.
+  .strictObject({ minSec: z.number().min(0), maxSec: z.number().positive() })
+  .refine((t) => t.maxSec >= t.minSec, { message: 'maxSec must be at least minSec', path: ['maxSec'] });
+
+export const LoadGeneratorName = z.enum(['autocannon', 'wrk']);
+export type LoadGeneratorName = z.infer<typeof LoadGeneratorName>;
+
+const KeysSchema = z.strictObject({ prefix: z.string().default('key-'), count: positiveInt.default(100) });
+
+/** The fields that shape a step's traffic, without defaults, so a step can override any subset of them. */
+const workloadFields = {
+  generator: LoadGeneratorName,
+  connections: positiveInt.max(20_000),
+  timeoutMs: positiveInt,
+  keys: KeysSchema,
+  values: ValuesSchema,
+  /** null: entries never expire. */
+  ttl: TtlSchema.nullable(),
+  /** Fraction of requests that are GET /kv/{key} (the rest POST). 0.7 is the article's 70/30 mix. */
+  readFraction: z.number().min(0).max(1),
+  /** Requests sent before measuring, on the same server process, to warm caches and JITs. */
+  warmupRequests: z.number().int().min(0),
+};
+
+/**
+ * A scenario's `load`: the defaults of every step. They are the blog's: 1000 in flight, keys key-0..99,
+ * values 0..99, TTL 1–2 s, 10 s timeout.
+ */
+export const WorkloadSchema = z.strictObject({
+  generator: workloadFields.generator.default('autocannon'),
+  connections: workloadFields.connections.default(1000),
+  timeoutMs: workloadFields.timeoutMs.default(10_000),
+  keys: workloadFields.keys.prefault({}),
+  values: workloadFields.values.prefault({ kind: 'int' }),
+  ttl: workloadFields.ttl.prefault({ minSec: 1, maxSec: 2 }),
+  readFraction: workloadFields.readFraction.default(0),
+  warmupRequests: workloadFields.warmupRequests.default(0),
+});
+export type Workload = z.infer<typeof WorkloadSchema>;
+
+export const StepSchema = z
+  .strictObject(workloadFields)
+  .partial()
+  .extend({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash, underscore'),
+    /** Total requests to send (the blog's N). */
+    requests: positiveInt.optional(),
+    /** Or: keep the load up for this many seconds. */
+    durationSec: z.number().positive().optional(),
+  })
+  .refine((s) => (s.requests === undefined) !== (s.durationSec === undefined), {
+    message: 'give exactly one of requests or durationSec',
+  });
+export type Step = z.infer<typeof StepSchema>;
+
+/** A step with the scenario's defaults filled in: what the load generator actually receives. */
+export type ResolvedStep = Workload & Pick<Step, 'name' | 'requests' | 'durationSec'>;
+
+/** The server's RLIMIT_NOFILE. Without `hard`, the runner's own hard limit stays (only root could raise it). */
+export const FdLimitSchema = z
+  .strictObject({ soft: positiveInt, hard: positiveInt.optional() })
+  .refine((l) => l.hard === undefined || l.soft <= l.hard, { message: 'soft must not exceed hard', path: ['soft'] });
+export type FdLimit = z.infer<typeof FdLimitSchema>;
+
+/** taskset CPU lists, e.g. "0" or "0-1" or "0,2". */
+const CpuList = z.string().regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'a taskset CPU list such as "0" or "0-1"');
+
+/** Allowed relative change before `compare` calls a metric regressed, e.g. 0.1 = 10 %. */
+export const ThresholdsSchema = z
+  .strictObject({
+    rps: z.number().positive().default(0.1),
+    p50: z.number().positive().default(0.15),
+    p99: z.number().positive().default(0.25),
+    cpuPerRequest: z.number().positive().default(0.1),
+    peakRss: z.number().positive().default(0.25),
+    failures: z.number().min(0).default(0),
+  })
+  .prefault({});
+export type Thresholds = z.infer<typeof ThresholdsSchema>;
+
+export const ScenarioSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().default(''),
+  /** Server names (folders under servers/); absent: every server found. */
+  servers: z.array(z.string().min(1)).min(1).optional(),
+  repeat: positiveInt.max(100).default(1),
+  seed: z.number().int().min(0).default(1),
+  load: WorkloadSchema.prefault({}),
+  steps: z.array(StepSchema).min(1),
+  /** Applied to the server process only (prlimit), never to the runner or the load generator. */
+  fdLimit: FdLimitSchema.optional(),
+  pinning: z.strictObject({ server: CpuList.optional(), load: CpuList.optional() }).optional(),
+  /** kv-spec flags passed to every server. */
+  serverFlags: z
+    .strictObject({
+      shards: positiveInt.max(1024).default(5),
+      flushIntervalMs: positiveInt.default(1000),
+      cleanupIntervalMs: positiveInt.default(500),
+    })
+    .prefault({}),
+  thresholds: ThresholdsSchema,
+});
+export type Scenario = z.infer<typeof ScenarioSchema>;
+export type ScenarioInput = z.input<typeof ScenarioSchema>;
+
+export function resolveSteps(scenario: Scenario): ResolvedStep[] {
+  return scenario.steps.map((step) => {
+    const overrides = Object.fromEntries(Object.entries(step).filter(([, v]) => v !== undefined));
+    return { ...scenario.load, ...overrides } as ResolvedStep;
+  });
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { ScenarioSchema, SchemaError, parseOrThrow, resolveSteps } from '../src/index.js';
+
+describe('scenario schema', () => {
+  it('fills the blog defaults for everything a scenario leaves out', () => {
+    const scenario = parseOrThrow(ScenarioSchema, { name: 'x', steps: [{ name: '1k', requests: 1000 }] }, 'x.json');
+    expect(scenario.load).toMatchObject({
+      generator: 'autocannon',
+      connections: 1000,
+      timeoutMs: 10_000,
+      keys: { prefix: 'key-', count: 100 },
+      values: { kind: 'int', min: 0, max: 99 },
+      ttl: { minSec: 1, maxSec: 2 },
+      readFraction: 0,
+    });
+    expect(scenario.serverFlags).toEqual({ shards: 5, flushIntervalMs: 1000, cleanupIntervalMs: 500 });
+    expect(scenario.thresholds.rps).toBe(0.1);
+  });
+
+  it('lets a step override the scenario load and keeps the rest', () => {
+    const scenario = ScenarioSchema.parse({
+      name: 'x',
+      load: { connections: 50, ttl: null },
+      steps: [{ name: 'a', requests: 10, readFraction: 0.7 }, { name: 'b', durationSec: 2 }],
+    });
+    const [a, b] = resolveSteps(scenario);
+    expect(a).toMatchObject({ name: 'a', requests: 10, readFraction: 0.7, connections: 50, ttl: null });
+    expect(b).toMatchObject({ name: 'b', durationSec: 2, readFraction: 0, connections: 50 });
+    expect(b?.requests).toBeUndefined();
+  });
+
+  it('names a bad field by its path and says what was expected', () => {
+    const bad = { name: 'x', steps: [{ name: 'ok', requests: 1 }, { name: 'bad', requests: 'many' }] };
+    expect(() => parseOrThrow(ScenarioSchema, bad, 'scenarios/x.json')).toThrow(SchemaError);
+    try {
+      parseOrThrow(ScenarioSchema, bad, 'scenarios/x.json');
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toContain('scenarios/x.json');
+      expect(message).toMatch(/steps\[1\]\.requests: .*number/);
+    }
+  });
+
+  it('rejects unknown fields, so a typo is not silently ignored', () => {
+    const result = ScenarioSchema.safeParse({ name: 'x', repeats: 3, steps: [{ name: 'a', requests: 1 }] });
+    expect(result.success).toBe(false);
+  });
+
+  it('requires exactly one of requests or durationSec per step', () => {
+    expect(ScenarioSchema.safeParse({ name: 'x', steps: [{ name: 'a' }] }).success).toBe(false);
+    expect(ScenarioSchema.safeParse({ name: 'x', steps: [{ name: 'a', requests: 1, durationSec: 1 }] }).success).toBe(
+      false,
+    );
+  });
+
+  it('refuses an fd limit whose soft value exceeds the hard one', () => {
+    const result = ScenarioSchema.safeParse({
+      name: 'x',
+      fdLimit: { soft: 1024, hard: 256 },
+      steps: [{ name: 'a', requests: 1 }],
+    });
+    expect(result.success).toBe(false);
+  });
+});
