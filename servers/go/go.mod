@@ -1,0 +1,3 @@
+module kvbench/servers/go
+
+go 1.22

@@ -1,0 +1,132 @@
+// The in-memory store: a fixed array of shards, each a Map with a dirty flag.
+//
+// Node runs all JavaScript on one event loop, so a request handler, the sweep and the flush's serialization of a
+// shard never interleave: each runs to completion before the next callback starts. That is why no shard has a lock
+// here (the Go and Rust servers need their read-write locks because their handlers run on many threads at once).
+import { shardIndex } from './hash.js';
+
+/** `ttl` value meaning "never expires", as on disk. */
+export const NO_TTL = -1;
+
+/** A stored value. A class, not object literals, so V8 keeps one hidden class for every entry. */
+export class Entry {
+  constructor(
+    public value: unknown,
+    /** ms since the Unix epoch, at write */
+    public timestamp: number,
+    /** ms, or NO_TTL */
+    public ttl: number,
+  ) {}
+}
+
+/** Expired when it has a ttl and more than ttl ms have passed since it was written. */
+export function isExpired(entry: Entry, now: number): boolean {
+  return entry.ttl > 0 && now - entry.timestamp > entry.ttl;
+}
+
+/**
+ * A request's ttl (seconds, finite, > 0) as the store keeps it: whole milliseconds, because the disk format is read
+ * by Go and Rust into integers. Rounded, but never down to 0 (0 would mean "no expiry"), and capped at 2^53 - 1 so
+ * a ttl of 1e300 seconds stays a number rather than overflowing to Infinity (which JSON cannot hold).
+ */
+export function ttlSecondsToMs(seconds: number): number {
+  const ms = Math.round(seconds * 1000);
+  if (ms < 1) return 1;
+  return ms > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : ms;
+}
+
+export class Shard {
+  readonly entries = new Map<string, Entry>();
+  /**
+   * Set by every change (put, delete, sweep), cleared when the flush takes its snapshot. A flag rather than the
+   * blog's size comparison: overwriting a value with one of the same size changes the shard without changing its size.
+   */
+  dirty = false;
+}
+
+export interface Stats {
+  keys: number;
+  shards: number[];
+}
+
+export class Store {
+  readonly shards: readonly Shard[];
+
+  constructor(readonly shardCount: number) {
+    if (!Number.isInteger(shardCount) || shardCount < 1) throw new RangeError(`shard count must be >= 1, got ${shardCount}`);
+    this.shards = Array.from({ length: shardCount }, () => new Shard());
+  }
+
+  shardOf(key: string): Shard {
+    return this.shards[shardIndex(key, this.shardCount)]!;
+  }
+
+  /** Stores `value` under `key`; `ttlMs` is NO_TTL or a positive number of ms. */
+  put(key: string, value: unknown, ttlMs: number, now: number = Date.now()): void {
+    const shard = this.shardOf(key);
+    const existing = shard.entries.get(key);
+    if (existing === undefined) {
+      shard.entries.set(key, new Entry(value, now, ttlMs));
+    } else {
+      // Overwrite in place: no new object, and the flush only ever serializes synchronously, so it never sees a
+      // half-updated entry.
+      existing.value = value;
+      existing.timestamp = now;
+      existing.ttl = ttlMs;
+    }
+    shard.dirty = true;
+  }
+
+  /** The live entry for `key`; an expired one is never returned, even before the sweep removes it. */
+  get(key: string, now: number = Date.now()): Entry | undefined {
+    const entry = this.shardOf(key).entries.get(key);
+    return entry === undefined || isExpired(entry, now) ? undefined : entry;
+  }
+
+  /** Removes `key`; true if it was held (expired or not). */
+  delete(key: string): boolean {
+    const shard = this.shardOf(key);
+    if (!shard.entries.delete(key)) return false;
+    shard.dirty = true;
+    return true;
+  }
+
+  /** Removes every expired entry; returns how many went. Only shards that lost an entry become dirty. */
+  sweep(now: number = Date.now()): number {
+    let removed = 0;
+    for (const shard of this.shards) {
+      const before = removed;
+      for (const [key, entry] of shard.entries) {
+        // Deleting the current key while iterating a Map is safe: iteration continues with the next one.
+        if (isExpired(entry, now)) {
+          shard.entries.delete(key);
+          removed++;
+        }
+      }
+      if (removed !== before) shard.dirty = true;
+    }
+    return removed;
+  }
+
+  /**
+   * Places an entry read from disk. If two files held the same key (a directory left by a crash between two
+   * layouts) the later write wins. Does not mark anything dirty: the loader marks every shard once it is done.
+   */
+  restore(key: string, entry: Entry): void {
+    const shard = this.shardOf(key);
+    const existing = shard.entries.get(key);
+    if (existing === undefined || existing.timestamp <= entry.timestamp) shard.entries.set(key, entry);
+  }
+
+  markAllDirty(): void {
+    for (const shard of this.shards) shard.dirty = true;
+  }
+
+  /** Entries held now, expired ones not yet swept included (as the spec's /stats asks). */
+  stats(): Stats {
+    const shards = this.shards.map((s) => s.entries.size);
+    let keys = 0;
+    for (const n of shards) keys += n;
+    return { keys, shards };
+  }
+}
