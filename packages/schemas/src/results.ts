@@ -56,7 +56,7 @@ export const FailuresSchema = z.strictObject({
   timeouts: count,
   /** Resets, refusals and other socket errors. */
   connectionErrors: count,
-  /** The client's own EMFILE errors (it, too, can run out of descriptors). */
+  /** The client's own EMFILE errors (it, too, can run out of descriptors); a subset of connectionErrors, broken out. */
   clientOpenFileErrors: count,
   /** Sent but never answered by the end of the step (neither answer nor timeout nor error). */
   incomplete: count,

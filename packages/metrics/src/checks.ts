@@ -1,0 +1,114 @@
+import type { ClientResult, ServerResult, Warning } from '@kvbench/schemas';
+
+export interface CheckInput {
+  server: string;
+  step: string;
+  repeat: number;
+  client: ClientResult;
+  serverProcess: ServerResult | null;
+  connections: number;
+  /** CPUs the load generator can use at most (autocannon: one event loop = 1; wrk: its threads). */
+  clientCpuCapacity: number;
+  /** CPUs on the machine (or in the pinning sets), shared by client and server when not pinned apart. */
+  machineCores: number;
+  pinnedApart: boolean;
+}
+
+/** A client at or above this share of its CPU capacity was the bottleneck, not the server. */
+export const CLIENT_BOUND_SHARE = 0.85;
+/** Little's law mismatch tolerated before warning (measured in-flight vs the connection cap). */
+export const LITTLE_TOLERANCE = 0.25;
+/** Below this, start-up and ramp dominate: rates are not steady-state. */
+export const SHORT_STEP_MS = 1000;
+
+/**
+ * The run's checks on itself: each says in plain words when a figure cannot be taken at face value. They only warn;
+ * the numbers stay as measured.
+ */
+export function checkRun(input: CheckInput): Warning[] {
+  const where = { server: input.server, step: input.step, repeat: input.repeat };
+  const { client, serverProcess } = input;
+  const warnings: Warning[] = [];
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+
+  const clientCores = client.cpu?.coresBusy;
+  if (clientCores !== undefined && clientCores >= CLIENT_BOUND_SHARE * input.clientCpuCapacity) {
+    warnings.push({
+      ...where,
+      code: 'load-generator-bound',
+      message:
+        `${client.generator.name} used ${clientCores.toFixed(2)} of the ${input.clientCpuCapacity} core(s) it can ` +
+        `use: the load generator, not ${input.server}, set the pace, so this RPS is a floor for the server. ` +
+        `Compare servers by CPU µs per request, or rerun with --generator wrk.`,
+    });
+  }
+
+  // Little's law: in flight = throughput × time in system. With a closed loop of C connections kept busy, the
+  // measured in-flight should be close to C; far less means the client could not keep them busy.
+  const inFlight = (client.completed / (client.durationMs / 1000)) * (client.latency.meanUs / 1e6);
+  const expected = Math.min(input.connections, client.sent);
+  if (client.completed >= 2 * expected && expected > 0 && client.durationMs > 0) {
+    const ratio = inFlight / expected;
+    if (Math.abs(ratio - 1) > LITTLE_TOLERANCE) {
+      warnings.push({
+        ...where,
+        code: 'littles-law',
+        message:
+          `Little's law: completed/s × mean latency = ${inFlight.toFixed(0)} requests in flight, but ` +
+          `${expected} were allowed (ratio ${ratio.toFixed(2)}). ` +
+          (ratio < 1
+            ? 'The client did not keep every connection busy (time spent outside requests, e.g. its own CPU or connection set-up), so latency understates what a saturated server would show.'
+            : 'Latency is longer than throughput implies: requests queued outside the measured window (e.g. connection set-up or retries).'),
+      });
+    }
+  }
+
+  if (client.failed > 0) {
+    warnings.push({
+      ...where,
+      code: 'failed-requests',
+      message: `${client.failed} of ${client.sent} requests failed (success rate ${pct(client.successRate)}).`,
+    });
+  }
+  if (client.failures.incomplete > 0) {
+    warnings.push({
+      ...where,
+      code: 'incomplete-requests',
+      message: `${client.failures.incomplete} requests were sent but never answered before the step ended.`,
+    });
+  }
+  const serverEmfile = serverProcess?.openFileErrors ?? 0;
+  const clientEmfile = client.failures.clientOpenFileErrors;
+  if (serverEmfile + clientEmfile > 0) {
+    warnings.push({
+      ...where,
+      code: 'open-file-errors',
+      message:
+        `Open-file errors: ${serverEmfile} in ${input.server}'s stderr, ${clientEmfile} in the client. ` +
+        `The process ran out of file descriptors (its RLIMIT_NOFILE soft limit) while ~${input.connections} ` +
+        `connections were open.`,
+    });
+  }
+  if (client.durationMs < SHORT_STEP_MS) {
+    warnings.push({
+      ...where,
+      code: 'short-step',
+      message: `The step lasted ${client.durationMs.toFixed(0)} ms: connection set-up and ramp-up weigh on its RPS and latency.`,
+    });
+  }
+  const serverCores = serverProcess?.cpu?.coresBusy;
+  if (!input.pinnedApart && clientCores !== undefined && serverCores !== undefined) {
+    const total = clientCores + serverCores;
+    if (total >= 0.85 * input.machineCores) {
+      warnings.push({
+        ...where,
+        code: 'shared-cpu',
+        message:
+          `Client (${clientCores.toFixed(2)} cores) and server (${serverCores.toFixed(2)} cores) together kept the ` +
+          `machine's ${input.machineCores} cores ${pct(total / input.machineCores)} busy: they competed for CPU, ` +
+          `so neither figure is what it would be on separate machines.`,
+      });
+    }
+  }
+  return warnings;
+}

@@ -1,0 +1,5 @@
+export * from './checks.js';
+export * from './latency.js';
+export * from './rates.js';
+export * from './server.js';
+export * from './timeline.js';

@@ -1,0 +1,45 @@
+import type { ClientResult, Failures, Latency } from '@kvbench/schemas';
+
+/** What a load generator counted: the raw material of a ClientResult. */
+export interface ClientCounts {
+  generator: { name: string; version: string };
+  sent: number;
+  completed: number;
+  successful: number;
+  failures: Failures;
+  durationMs: number;
+  cpu: { userMs: number; sysMs: number } | null;
+}
+
+export function failedCount(f: Failures): number {
+  const byStatus = Object.values(f.byStatus).reduce((a, b) => a + b, 0);
+  return byStatus + f.timeouts + f.connectionErrors + f.incomplete;
+}
+
+/**
+ * The design's definitions, in one place: success rate = successful / requests; RPS = requests / duration (the
+ * blog's figure, failures included); goodput = successful / duration; cores busy = CPU time / wall time.
+ * Client EMFILE errors are already counted among connection errors; they are broken out, not added again.
+ */
+export function clientResult(counts: ClientCounts, latency: Latency): ClientResult {
+  const seconds = counts.durationMs / 1000;
+  const failed = failedCount(counts.failures);
+  return {
+    generator: counts.generator,
+    sent: counts.sent,
+    completed: counts.completed,
+    successful: counts.successful,
+    failed,
+    failures: counts.failures,
+    successRate: counts.sent ? counts.successful / counts.sent : 0,
+    durationMs: counts.durationMs,
+    rps: seconds > 0 ? counts.sent / seconds : 0,
+    goodput: seconds > 0 ? counts.successful / seconds : 0,
+    latency,
+    cpu: counts.cpu ? { ...counts.cpu, coresBusy: coresBusy(counts.cpu, counts.durationMs) } : null,
+  };
+}
+
+export function coresBusy(cpu: { userMs: number; sysMs: number }, wallMs: number): number {
+  return wallMs > 0 ? (cpu.userMs + cpu.sysMs) / wallMs : 0;
+}

@@ -1,0 +1,52 @@
+import type { ServerResult } from '@kvbench/schemas';
+
+/** A /proc reading, as the launcher's ProcSampler takes it (cumulative CPU over all threads). */
+export interface ProcReading {
+  tMs: number;
+  userMs: number;
+  sysMs: number;
+  rssBytes: number;
+  fds: number;
+  threads: number;
+}
+
+export interface ServerObservations {
+  /** Samples from just before the load's first send to just after its last answer. */
+  samples: readonly ProcReading[];
+  /** Requests the load sent: the denominator of CPU per request. */
+  requests: number;
+  openFileErrors: number;
+  stderrTail: string[];
+  exit: ServerResult['exit'];
+}
+
+/**
+ * Server CPU during the load (last sample − first), µs per request, mean cores busy, and peaks. With fewer than two
+ * samples (a server that died at once, or an external server without a pid) the CPU figures are unknown, not zero.
+ */
+export function serverResult(obs: ServerObservations): ServerResult {
+  const first = obs.samples[0];
+  const last = obs.samples.at(-1);
+  let cpu: ServerResult['cpu'] = null;
+  if (first && last && last !== first) {
+    const userMs = last.userMs - first.userMs;
+    const sysMs = last.sysMs - first.sysMs;
+    const wallMs = last.tMs - first.tMs;
+    cpu = {
+      userMs,
+      sysMs,
+      coresBusy: wallMs > 0 ? (userMs + sysMs) / wallMs : 0,
+      usPerRequest: obs.requests > 0 ? ((userMs + sysMs) * 1000) / obs.requests : 0,
+    };
+  }
+  const peak = (pick: (s: ProcReading) => number) => (obs.samples.length ? Math.max(...obs.samples.map(pick)) : null);
+  return {
+    cpu,
+    peakRssBytes: peak((s) => s.rssBytes),
+    peakFds: peak((s) => s.fds),
+    peakThreads: peak((s) => s.threads),
+    openFileErrors: obs.openFileErrors,
+    stderrTail: obs.stderrTail,
+    exit: obs.exit,
+  };
+}

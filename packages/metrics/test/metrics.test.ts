@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import * as hdr from 'hdr-histogram-js';
+import {
+  buildTimeline,
+  checkRun,
+  clientResult,
+  newHistogram,
+  serverResult,
+  summarizeHistogram,
+  summarizeLatency,
+  type ClientCounts,
+} from '../src/index.js';
+
+const noFailures = { byStatus: {}, timeouts: 0, connectionErrors: 0, clientOpenFileErrors: 0, incomplete: 0 };
+
+function latencyOf(valuesUs: number[]) {
+  const h = newHistogram();
+  for (const v of valuesUs) h.recordValue(v);
+  return summarizeLatency(hdr.encodeIntoCompressedBase64(h));
+}
+
+function counts(overrides: Partial<ClientCounts> = {}): ClientCounts {
+  return {
+    generator: { name: 'autocannon', version: '9.0.0' },
+    sent: 1000,
+    completed: 1000,
+    successful: 1000,
+    failures: noFailures,
+    durationMs: 500,
+    cpu: { userMs: 300, sysMs: 100 },
+    ...overrides,
+  };
+}
+
+describe('latency summary', () => {
+  it('keeps microsecond resolution where a millisecond histogram would say 0', () => {
+    const latency = latencyOf(Array.from({ length: 100 }, (_, i) => 100 + i)); // 100..199 µs
+    expect(latency.count).toBe(100);
+    expect(latency.p50Us).toBeGreaterThanOrEqual(149);
+    expect(latency.p50Us).toBeLessThanOrEqual(150);
+    expect(latency.maxUs).toBe(199);
+    expect(latency.minUs).toBe(100);
+    expect(latency.meanUs).toBeCloseTo(149.5, 0);
+  });
+
+  it('gives a monotonic percentile spectrum that ends at the maximum', () => {
+    const latency = latencyOf([10, 20, 30, 1000, 50_000]);
+    const values = latency.spectrum.map((s) => s.valueUs);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+    expect(latency.spectrum.at(-1)).toEqual({ percentile: 100, valueUs: latency.maxUs });
+  });
+
+  it('reports an empty histogram as zeros with no spectrum, not NaN', () => {
+    const latency = summarizeHistogram(newHistogram());
+    expect(latency).toMatchObject({ count: 0, meanUs: 0, p99Us: 0, spectrum: [] });
+  });
+});
+
+describe('client result', () => {
+  it('computes RPS from all requests and goodput from the successful ones (the blog counts both)', () => {
+    const result = clientResult(
+      counts({ successful: 900, failures: { ...noFailures, byStatus: { '500': 60 }, timeouts: 40 } }),
+      latencyOf([100]),
+    );
+    expect(result.rps).toBe(2000);
+    expect(result.goodput).toBe(1800);
+    expect(result.successRate).toBe(0.9);
+    expect(result.failed).toBe(100);
+    expect(result.cpu?.coresBusy).toBeCloseTo(0.8);
+  });
+
+  it('does not count client EMFILE errors twice: they are part of the connection errors', () => {
+    const failures = { ...noFailures, connectionErrors: 10, clientOpenFileErrors: 10 };
+    expect(clientResult(counts({ successful: 990, failures }), latencyOf([1])).failed).toBe(10);
+  });
+});
+
+describe('server result', () => {
+  it('derives CPU per request and cores busy from the first and last /proc samples', () => {
+    const result = serverResult({
+      samples: [
+        { tMs: 0, userMs: 100, sysMs: 50, rssBytes: 10, fds: 5, threads: 4 },
+        { tMs: 500, userMs: 400, sysMs: 150, rssBytes: 30, fds: 1010, threads: 4 },
+        { tMs: 1000, userMs: 600, sysMs: 250, rssBytes: 20, fds: 900, threads: 5 },
+      ],
+      requests: 10_000,
+      openFileErrors: 0,
+      stderrTail: [],
+      exit: null,
+    });
+    expect(result.cpu).toEqual({ userMs: 500, sysMs: 200, coresBusy: 0.7, usPerRequest: 70 });
+    expect(result).toMatchObject({ peakRssBytes: 30, peakFds: 1010, peakThreads: 5 });
+  });
+
+  it('says CPU is unknown rather than zero when there is only one sample', () => {
+    const result = serverResult({
+      samples: [{ tMs: 0, userMs: 1, sysMs: 1, rssBytes: 1, fds: 1, threads: 1 }],
+      requests: 10,
+      openFileErrors: 0,
+      stderrTail: [],
+      exit: null,
+    });
+    expect(result.cpu).toBeNull();
+  });
+});
+
+describe('checks', () => {
+  const base = {
+    server: 'go',
+    step: '100k',
+    repeat: 0,
+    serverProcess: null,
+    connections: 100,
+    clientCpuCapacity: 1,
+    machineCores: 2,
+    pinnedApart: false,
+  };
+
+  it('marks a step load-generator-bound when the client used nearly all of its one core', () => {
+    const client = clientResult(counts({ durationMs: 2000, cpu: { userMs: 1700, sysMs: 150 } }), latencyOf([100_000]));
+    expect(checkRun({ ...base, client }).map((w) => w.code)).toContain('load-generator-bound');
+  });
+
+  it("flags a Little's-law mismatch when in-flight requests fall far short of the connection cap", () => {
+    // 1000 requests in 2 s at 10 ms each: 5 in flight, but 100 connections were allowed.
+    const client = clientResult(counts({ durationMs: 2000, cpu: null }), latencyOf([10_000]));
+    const codes = checkRun({ ...base, client }).map((w) => w.code);
+    expect(codes).toContain('littles-law');
+  });
+
+  it("stays quiet when Little's law holds: 500 req/s × 200 ms = 100 in flight", () => {
+    const client = clientResult(counts({ durationMs: 2000, cpu: null }), latencyOf([200_000]));
+    expect(checkRun({ ...base, client }).map((w) => w.code)).not.toContain('littles-law');
+  });
+
+  it('reports open-file errors from the server and the client', () => {
+    const client = clientResult(
+      counts({ durationMs: 2000, successful: 995, failures: { ...noFailures, connectionErrors: 5, clientOpenFileErrors: 2 } }),
+      latencyOf([200_000]),
+    );
+    const serverProcess = serverResult({ samples: [], requests: 1000, openFileErrors: 7, stderrTail: [], exit: null });
+    const warning = checkRun({ ...base, client, serverProcess }).find((w) => w.code === 'open-file-errors');
+    expect(warning?.message).toMatch(/7 in go's stderr, 2 in the client/);
+  });
+});
+
+describe('timeline', () => {
+  it('joins progress with the server and client CPU of the interval that just ended', () => {
+    const reading = (tMs: number, cpuMs: number) => ({ tMs, userMs: cpuMs, sysMs: 0, rssBytes: tMs, fds: 3, threads: 1 });
+    const timeline = buildTimeline(
+      [{ tMs: 1250, completed: 100, intervalRps: 400, intervalP99Us: 900 }],
+      [reading(1000, 0), reading(1200, 100)],
+      [reading(1000, 0), reading(1200, 180)],
+      1000,
+    );
+    expect(timeline).toEqual([
+      { tMs: 250, completed: 100, rps: 400, p99Us: 900, serverCpuCores: 0.5, serverRssBytes: 1200, serverFds: 3, clientCpuCores: 0.9 },
+    ]);
+  });
+});
