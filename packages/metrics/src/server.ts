@@ -15,6 +15,8 @@ export interface ServerObservations {
   samples: readonly ProcReading[];
   /** Requests the load sent: the denominator of CPU per request. */
   requests: number;
+  /** The load's duration; cores busy is CPU over this, not over the sampling span (which includes client start-up). */
+  wallMs?: number;
   openFileErrors: number;
   stderrTail: string[];
   exit: ServerResult['exit'];
@@ -31,7 +33,7 @@ export function serverResult(obs: ServerObservations): ServerResult {
   if (first && last && last !== first) {
     const userMs = last.userMs - first.userMs;
     const sysMs = last.sysMs - first.sysMs;
-    const wallMs = last.tMs - first.tMs;
+    const wallMs = obs.wallMs ?? last.tMs - first.tMs;
     cpu = {
       userMs,
       sysMs,

@@ -1,0 +1,99 @@
+import path from 'node:path';
+import { findServers, selectServers } from '@kvbench/launcher';
+import { renderTerminal, writeReport } from '@kvbench/report';
+import { CommandTarget, ManifestTarget, UrlTarget, loadScenario, runScenario, type Target } from '@kvbench/runner';
+import { cpuList, fdLimit, generator, parse, positiveInt } from '../args.js';
+import { interruptibly } from '../interrupt.js';
+import { projectPaths } from '../paths.js';
+import { terminalReporter } from '../terminal-progress.js';
+import { UsageError } from '../usage-error.js';
+
+export const runUsage = `kvbench run <scenario> [options]
+  <scenario>             a name under scenarios/ (blog, blog-quick, blog-client, blog-fd-limit, ci, …) or a path
+  --servers a,b          which servers (folders under servers/); default: the scenario's, else all
+  --repeat N             repeats of every step (default: the scenario's)
+  --seed S               seed of the random request sequence (default: the scenario's)
+  --generator NAME       autocannon (default) or wrk, for every step
+  --fd-limit S[:H]       the server's open-file limit (soft[:hard]), e.g. 256 or 256:256
+  --pin-server CPUS      taskset CPU list for the server, e.g. 0
+  --pin-load CPUS        taskset CPU list for the load generator, e.g. 1
+  --url URL --name N     benchmark a server already running at a loopback URL
+  --command CMD --name N benchmark a server started by CMD (it must print "listening on http://HOST:PORT";
+                         "{flags}" in CMD is replaced by the kv-spec flags)
+  --no-build             use the servers' existing build artifacts
+  --no-report            skip the HTML report
+  --results-dir DIR      where to write the results file (default: results/)`;
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('run', argv, {
+    servers: { type: 'string' },
+    repeat: { type: 'string' },
+    seed: { type: 'string' },
+    generator: { type: 'string' },
+    'fd-limit': { type: 'string' },
+    'pin-server': { type: 'string' },
+    'pin-load': { type: 'string' },
+    url: { type: 'string' },
+    command: { type: 'string' },
+    name: { type: 'string' },
+    'no-build': { type: 'boolean' },
+    'no-report': { type: 'boolean' },
+    'results-dir': { type: 'string' },
+  });
+  if (positionals.length !== 1) throw new UsageError(`kvbench run: expected one scenario, got ${positionals.length}\n${runUsage}`);
+  const paths = projectPaths();
+  const options = {
+    repeat: positiveInt('--repeat', values.repeat),
+    seed: positiveInt('--seed', values.seed),
+    generator: generator(values.generator),
+    fdLimit: fdLimit(values['fd-limit']),
+    pinning: {
+      ...(values['pin-server'] ? { server: cpuList('--pin-server', values['pin-server']) } : {}),
+      ...(values['pin-load'] ? { load: cpuList('--pin-load', values['pin-load']) } : {}),
+    },
+  };
+  const loaded = await loadScenario(positionals[0]!, paths.scenarios);
+  const targets = await chooseTargets(values, loaded.scenario.servers, paths.servers, paths.root);
+
+  const interrupt = interruptibly();
+  try {
+    const { results, file } = await runScenario({
+      repoRoot: paths.root,
+      loaded,
+      targets,
+      resultsDir: values['results-dir'] ? path.resolve(values['results-dir']) : paths.results,
+      ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+      signal: interrupt.signal,
+      reporter: terminalReporter(),
+    });
+    process.stdout.write(`\n${renderTerminal(results)}\n`);
+    process.stdout.write(`results: ${path.relative(process.cwd(), file) || file}\n`);
+    if (!values['no-report']) {
+      const report = await writeReport([results], paths.reports);
+      process.stdout.write(`report: ${path.relative(process.cwd(), report) || report}\n`);
+    }
+    return results.complete ? 0 : 130;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+async function chooseTargets(
+  values: { servers?: string; url?: string; command?: string; name?: string; 'no-build'?: boolean },
+  scenarioServers: string[] | undefined,
+  serversDir: string,
+  root: string,
+): Promise<Target[]> {
+  if (values.url && values.command) throw new UsageError('kvbench run: give --url or --command, not both');
+  if (values.url || values.command) {
+    if (!values.name) throw new UsageError('kvbench run: --url and --command need --name, the label the results use');
+    return [values.url ? new UrlTarget(values.name, values.url) : new CommandTarget(values.name, values.command!, root)];
+  }
+  const names = values.servers?.split(',').map((s) => s.trim()).filter(Boolean) ?? scenarioServers;
+  const all = await findServers(serversDir);
+  try {
+    return selectServers(all, names).map((def) => new ManifestTarget(def, undefined, Boolean(values['no-build'])));
+  } catch (error) {
+    throw new UsageError(`kvbench run: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+import { SchemaError } from '@kvbench/schemas';
+import { abCommand, abUsage } from './commands/ab.js';
+import { baselineCommand, baselineUsage } from './commands/baseline.js';
+import { compareCommand, compareUsage } from './commands/compare.js';
+import { listCommand } from './commands/list.js';
+import { reportCommand, reportUsage } from './commands/report.js';
+import { runCommand, runUsage } from './commands/run.js';
+import { UsageError } from './usage-error.js';
+
+const commands: Record<string, { run: (argv: string[]) => Promise<number>; usage: string }> = {
+  run: { run: runCommand, usage: runUsage },
+  report: { run: reportCommand, usage: reportUsage },
+  compare: { run: compareCommand, usage: compareUsage },
+  ab: { run: abCommand, usage: abUsage },
+  baseline: { run: baselineCommand, usage: baselineUsage },
+  list: { run: listCommand, usage: 'kvbench list    the scenarios and servers there are' },
+};
+
+const usage = `kvbench — one KV server in several languages, measured the same way
+
+${Object.values(commands).map((c) => c.usage).join('\n\n')}`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage}\n`);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) throw new UsageError(`kvbench: unknown command "${name}"; commands: ${Object.keys(commands).join(', ')}`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.usage}\n`);
+    return 0;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n(kvbench --help for usage)\n`);
+      process.exitCode = 2;
+    } else if (error instanceof SchemaError) {
+      process.stderr.write(`kvbench: ${error.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`kvbench: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

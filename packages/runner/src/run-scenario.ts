@@ -1,0 +1,190 @@
+import os from 'node:os';
+import { loadGenerator, type LoadGenerator, type LoadProgress } from '@kvbench/load';
+import type { FdLimit, LoadGeneratorName, Results, Run, ServerInfo, Warning } from '@kvbench/schemas';
+import { RESULTS_SCHEMA_VERSION } from '@kvbench/schemas';
+import { collectEnvironment } from './environment.js';
+import { countCpus, executeRun } from './execute-run.js';
+import { makePlan, type PlanItem } from './plan.js';
+import { resultsId, writeResults } from './results-file.js';
+import type { LoadedScenario } from './scenario-file.js';
+import type { Target } from './targets.js';
+
+/** What the runner tells whoever is watching (the CLI's terminal view, or nothing in tests). */
+export interface RunReporter {
+  planned?(plan: readonly PlanItem[]): void;
+  preparing?(target: string): void;
+  prepared?(info: ServerInfo): void;
+  runStarted?(item: PlanItem, index: number, total: number): void;
+  progress?(item: PlanItem, progress: LoadProgress): void;
+  runFinished?(run: Run, item: PlanItem): void;
+}
+
+export interface RunOptions {
+  repoRoot: string;
+  loaded: LoadedScenario;
+  targets: Target[];
+  resultsDir: string;
+  /** Overrides of the scenario's own settings, from the command line. */
+  repeat?: number;
+  seed?: number;
+  generator?: LoadGeneratorName;
+  fdLimit?: FdLimit;
+  pinning?: { server?: string; load?: string };
+  signal?: AbortSignal;
+  reporter?: RunReporter;
+}
+
+export interface RunOutcome {
+  results: Results;
+  file: string;
+}
+
+/**
+ * scenario → plan → build each server once → for each (repeat, step, server): fresh server, load, stop → results.
+ * The results file is rewritten after every run, so a Ctrl-C or a crash of the runner keeps what was measured,
+ * marked incomplete.
+ */
+export async function runScenario(options: RunOptions): Promise<RunOutcome> {
+  const { scenario, path: scenarioPath } = options.loaded;
+  const signal = options.signal ?? new AbortController().signal;
+  const reporter = options.reporter ?? {};
+  const repeat = options.repeat ?? scenario.repeat;
+  const seed = options.seed ?? scenario.seed;
+  const fdLimit = options.fdLimit ?? scenario.fdLimit;
+  const pinning = { ...scenario.pinning, ...options.pinning };
+  const machineCores = pinning.server && pinning.load
+    ? countCpus(pinning.server) + countCpus(pinning.load)
+    : os.availableParallelism();
+
+  const names = options.targets.map(targetKey);
+  const plan = makePlan(scenario, names, repeat, seed).map((item) =>
+    options.generator ? { ...item, step: { ...item.step, generator: options.generator } } : item,
+  );
+  const generators = await readyGenerators(plan);
+  reporter.planned?.(plan);
+
+  const startedAt = new Date();
+  const id = resultsId(scenario.name, startedAt);
+  const file = `${options.resultsDir}/${id}.json`;
+
+  const servers: ServerInfo[] = [];
+  for (const target of options.targets) {
+    reporter.preparing?.(target.name);
+    let info: ServerInfo;
+    try {
+      info = await target.prepare();
+    } catch (error) {
+      info = { name: target.name, ...(target.variant ? { variant: target.variant } : {}), language: 'unknown', source: 'manifest', version: null, build: null, error: (error as Error).message };
+    }
+    servers.push(info);
+    reporter.prepared?.(info);
+    if (signal.aborted) break;
+  }
+
+  const environment = collectEnvironment({
+    repoRoot: options.repoRoot,
+    fdLimit,
+    pinning,
+    seed,
+    loadGenerators: Object.fromEntries(await Promise.all([...generators].map(async ([name, g]) => [name, await g.version()]))),
+    toolchains: Object.fromEntries(servers.filter((s) => s.version).map((s) => [targetKey(s), s.version!])),
+  });
+
+  const runs: Run[] = [];
+  const snapshot = (complete: boolean, interruption?: string): Results => ({
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    kind: 'kvbench.results',
+    id,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    complete,
+    ...(interruption ? { interruption } : {}),
+    scenarioPath,
+    scenario: { ...scenario, repeat, seed, ...(fdLimit ? { fdLimit } : {}), pinning },
+    environment,
+    servers,
+    runs,
+    warnings: runLevelWarnings(servers, interruption),
+  });
+
+  for (const [index, item] of plan.entries()) {
+    if (signal.aborted) break;
+    const target = options.targets.find((t) => targetKey(t) === item.target)!;
+    const info = servers.find((s) => targetKey(s) === item.target);
+    reporter.runStarted?.(item, index, plan.length);
+    let run: Run;
+    if (!info || info.error) {
+      run = notStarted(target, item, info?.error ?? 'not prepared (interrupted)');
+    } else {
+      run = await executeRun(target, item, {
+        scenario,
+        generator: generators.get(item.step.generator)!,
+        ...(fdLimit ? { fdLimit } : {}),
+        pinning,
+        machineCores,
+        signal,
+        onProgress: (it, p) => reporter.progress?.(it, p),
+      });
+    }
+    runs.push(run);
+    reporter.runFinished?.(run, item);
+    await writeResults(file, snapshot(false));
+  }
+
+  const interruption = signal.aborted ? `interrupted after ${runs.length} of ${plan.length} runs (${String(signal.reason ?? 'aborted')})` : undefined;
+  const results = snapshot(!interruption, interruption);
+  await writeResults(file, results);
+  return { results, file };
+}
+
+/** "go", or "go@head" in a same-run A/B comparison. */
+export function targetKey(t: { name: string; variant?: string }): string {
+  return t.variant ? `${t.name}@${t.variant}` : t.name;
+}
+
+async function readyGenerators(plan: readonly PlanItem[]): Promise<Map<LoadGeneratorName, LoadGenerator>> {
+  const map = new Map<LoadGeneratorName, LoadGenerator>();
+  for (const item of plan) {
+    const name = item.step.generator;
+    if (map.has(name)) continue;
+    const generator = loadGenerator(name);
+    const why = await generator.unavailable();
+    if (why) throw new Error(`step "${item.step.name}" uses the ${name} load generator, which is not available: ${why}`);
+    map.set(name, generator);
+  }
+  return map;
+}
+
+function notStarted(target: Target, item: PlanItem, reason: string): Run {
+  const { step } = item;
+  return {
+    server: target.name,
+    ...(target.variant ? { variant: target.variant } : {}),
+    step: step.name,
+    repeat: item.repeat,
+    status: 'start-failed',
+    error: reason,
+    startedAt: new Date().toISOString(),
+    coldStartMs: null,
+    load: {
+      generator: step.generator,
+      connections: step.connections,
+      ...(step.requests !== undefined ? { requests: step.requests } : {}),
+      ...(step.durationSec !== undefined ? { durationSec: step.durationSec } : {}),
+      readFraction: step.readFraction,
+      timeoutMs: step.timeoutMs,
+    },
+    client: null,
+    serverProcess: null,
+    timeline: [],
+    warnings: [],
+  };
+}
+
+function runLevelWarnings(servers: readonly ServerInfo[], interruption: string | undefined): Warning[] {
+  const warnings: Warning[] = servers
+    .filter((s) => s.error)
+    .map((s) => ({ code: 'start-failed' as const, server: s.name, message: `${s.name} could not be prepared, so it was not measured: ${s.error}` }));
+  if (interruption) warnings.unshift({ code: 'interrupted', message: `The run was ${interruption}: these results are partial.` });
+  return warnings;
+}

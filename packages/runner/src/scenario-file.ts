@@ -1,0 +1,41 @@
+import { access, readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { ScenarioSchema, parseOrThrow, type Scenario } from '@kvbench/schemas';
+
+export interface LoadedScenario {
+  scenario: Scenario;
+  path: string;
+}
+
+/**
+ * A scenario by name (`blog` → scenarios/blog.json) or by path. Every problem is reported before anything starts:
+ * a missing file lists the scenarios there are, bad JSON names the file, a bad field names its path.
+ */
+export async function loadScenario(nameOrPath: string, scenariosDir: string): Promise<LoadedScenario> {
+  const file = await locate(nameOrPath, scenariosDir);
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  return { scenario: parseOrThrow(ScenarioSchema, json, file), path: file };
+}
+
+async function locate(nameOrPath: string, scenariosDir: string): Promise<string> {
+  const candidates = nameOrPath.endsWith('.json') || nameOrPath.includes('/')
+    ? [path.resolve(nameOrPath)]
+    : [path.join(scenariosDir, `${nameOrPath}.json`)];
+  for (const candidate of candidates) {
+    try {
+      await access(candidate);
+      return candidate;
+    } catch {
+      // try the next
+    }
+  }
+  const known = (await readdir(scenariosDir).catch(() => [] as string[]))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length));
+  throw new Error(`no scenario "${nameOrPath}" (looked for ${candidates.join(', ')}); known scenarios: ${known.join(', ') || '(none)'}`);
+}
