@@ -1,1 +1,124 @@
-fn main(){}
+//! kvserver-rust: the kvbench KV server in Rust (axum on tokio's
+//! multi-threaded runtime). See /work/shared/kv-spec.md for the contract.
+
+mod background;
+mod cli;
+mod http;
+mod json;
+mod listener;
+mod persist;
+mod store;
+
+use std::future::IntoFuture;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
+
+use crate::cli::Cli;
+use crate::listener::ReportingListener;
+use crate::persist::Persister;
+use crate::store::{Store, now_ms};
+
+/// How long a stop waits for in-flight requests before flushing anyway.
+/// Idle keep-alive connections close at once; this only bounds slow clients.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = match cli::parse(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(exit) => {
+            if exit.code == 0 {
+                print!("{}", exit.text);
+            } else {
+                eprintln!("{}", exit.text);
+            }
+            return ExitCode::from(exit.code);
+        }
+    };
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let dir = &cli.directory;
+    std::fs::create_dir_all(dir).map_err(|e| format!("create directory {}: {e}", dir.display()))?;
+    let store = if cli.load {
+        persist::load(dir, cli.shard_count(), now_ms()).map_err(|e| e.to_string())?
+    } else {
+        Store::new(cli.shard_count())
+    };
+    let store = Arc::new(store);
+
+    let tcp = TcpListener::bind((cli.host.as_str(), cli.port))
+        .await
+        .map_err(|e| format!("bind {}:{}: {e}", cli.host, cli.port))?;
+    let addr = tcp
+        .local_addr()
+        .map_err(|e| format!("local address: {e}"))?;
+
+    // Installed before announcing readiness, so a stop sent right after the
+    // `listening on` line is already caught.
+    let mut sigterm =
+        signal(SignalKind::terminate()).map_err(|e| format!("SIGTERM handler: {e}"))?;
+    let mut sigint = signal(SignalKind::interrupt()).map_err(|e| format!("SIGINT handler: {e}"))?;
+
+    // Two stop switches, thrown in order: first the server stops accepting and
+    // drains its requests, then the jobs stop and the last flush runs, so no
+    // write can land after the final flush.
+    let (server_stop_tx, mut server_stop) = watch::channel(false);
+    let (jobs_stop_tx, jobs_stop) = watch::channel(false);
+
+    let flusher = tokio::spawn(background::flush_loop(
+        store.clone(),
+        Persister::new(dir, cli.shard_count()),
+        cli.flush_every(),
+        jobs_stop.clone(),
+    ));
+    let sweeper = tokio::spawn(background::sweep_loop(
+        store.clone(),
+        cli.cleanup_every(),
+        jobs_stop,
+    ));
+    let server = tokio::spawn(
+        axum::serve(ReportingListener::new(tcp), http::router(store))
+            .with_graceful_shutdown(async move { background::stopped(&mut server_stop).await })
+            .into_future(),
+    );
+
+    println!("listening on http://{addr}");
+
+    tokio::select! {
+        _ = sigterm.recv() => {}
+        _ = sigint.recv() => {}
+    }
+
+    server_stop_tx.send_replace(true);
+    match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(e))) => eprintln!("server: {e}"),
+        Ok(Err(e)) => eprintln!("server task: {e}"),
+        Err(_) => {
+            eprintln!("shutdown: requests still running after {SHUTDOWN_GRACE:?}; flushing anyway")
+        }
+    }
+
+    jobs_stop_tx.send_replace(true);
+    let _ = sweeper.await;
+    match flusher.await {
+        Ok(0) => Ok(()),
+        Ok(failures) => Err(format!(
+            "final flush: {failures} failure(s); changes since the last good flush are lost"
+        )),
+        Err(e) => Err(format!("flush task: {e}")),
+    }
+}

@@ -1,0 +1,703 @@
+//! HTTP API: routes, request validation, and JSON error bodies.
+//!
+//! axum's own extractors (`Json`, `Path`) answer with plain-text rejection
+//! bodies and decode paths leniently (`%zz` passes through as-is), so this
+//! module reads the raw body and the raw path itself and decides every status
+//! code and message.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::http::header::{CONNECTION, CONTENT_TYPE};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::json;
+use crate::store::{Entry, NO_TTL, Store, now_ms, ttl_ms_from_secs};
+
+/// Largest accepted request body; one byte more is a 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest accepted key, in UTF-8 bytes.
+pub const MAX_KEY_BYTES: usize = 1024;
+
+const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+pub fn router(store: Arc<Store>) -> Router {
+    Router::new()
+        .route("/kv", post(put_entry))
+        .route("/kv/{key}", get(get_entry).delete(delete_entry))
+        .route("/healthz", get(healthz))
+        .route("/stats", get(stats))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(store)
+}
+
+/// An error answer: status plus `{"error": "<reason>"}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: Cow<'static, str>,
+    close_connection: bool,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            close_connection: false,
+        }
+    }
+
+    /// For answers sent before the request body was read in full (413).
+    /// hyper then closes the connection rather than read the rest, and without
+    /// `Connection: close` a keep-alive client would reuse the dead socket for
+    /// its next request and see it fail.
+    fn closing_connection(mut self) -> Self {
+        self.close_connection = true;
+        self
+    }
+
+    fn bad_request(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        #[derive(Serialize)]
+        struct ErrorBody<'a> {
+            error: &'a str,
+        }
+        let body = serde_json::to_vec(&ErrorBody {
+            error: &self.message,
+        })
+        .expect("a string always serializes");
+        let mut response = json_response(self.status, body);
+        if self.close_connection {
+            response
+                .headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+        response
+    }
+}
+
+fn json_response(status: StatusCode, body: impl Into<Body>) -> Response {
+    let mut response = Response::new(body.into());
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, APPLICATION_JSON);
+    response
+}
+
+/// Guard extractor: the request says its body is JSON (`application/json`,
+/// any parameters, or an `application/*+json` type), else 415.
+struct JsonContentType;
+
+impl<S: Send + Sync> FromRequestParts<S> for JsonContentType {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        match parts.headers.get(CONTENT_TYPE) {
+            Some(value) if is_json_content_type(value) => Ok(Self),
+            Some(_) => Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Content-Type must be application/json",
+            )),
+            None => Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "missing Content-Type: expected application/json",
+            )),
+        }
+    }
+}
+
+fn is_json_content_type(value: &HeaderValue) -> bool {
+    let Ok(value) = value.to_str() else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json")
+            || subtype.len() > 5 && subtype[subtype.len() - 5..].eq_ignore_ascii_case("+json"))
+}
+
+/// The `{key}` of `/kv/{key}`: one path segment, strictly percent-decoded
+/// (`a%2Fb` is the key `a/b`; `%zz`, a lone `%` or non-UTF-8 bytes are a 400).
+struct KvKey(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for KvKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        // The router matched `/kv/{key}` on the raw path, so the rest is one
+        // non-empty segment still in its encoded form.
+        let segment = parts.uri.path().strip_prefix("/kv/").unwrap_or_default();
+        match percent_decode(segment) {
+            Some(key) => Ok(Self(key.into_owned())),
+            None => Err(ApiError::bad_request("bad percent-encoding in key")),
+        }
+    }
+}
+
+/// Strict percent-decoding; `None` for a malformed escape or non-UTF-8 result.
+fn percent_decode(segment: &str) -> Option<Cow<'_, str>> {
+    if !segment.contains('%') {
+        return Some(Cow::Borrowed(segment));
+    }
+    fn hex(b: u8) -> Option<u8> {
+        (b as char).to_digit(16).map(|d| d as u8)
+    }
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let high = hex(*bytes.get(i + 1)?)?;
+            let low = hex(*bytes.get(i + 2)?)?;
+            out.push(high << 4 | low);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok().map(Cow::Owned)
+}
+
+/// `POST /kv` body. Fields borrow from the request bytes: the key is copied
+/// only if the store does not hold it already, the value once into the entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PutBody<'a> {
+    #[serde(borrow)]
+    key: Cow<'a, str>,
+    // A non-Option field: absent is "missing field `value`", `null` is the
+    // JSON value null.
+    #[serde(borrow)]
+    value: &'a RawValue,
+    // Absent and `null` both land here as None (no expiry).
+    #[serde(default)]
+    ttl: Option<f64>,
+}
+
+/// A validated `POST /kv` request.
+#[derive(Debug)]
+struct PutRequest<'a> {
+    key: Cow<'a, str>,
+    value: &'a RawValue,
+    ttl_ms: i64,
+}
+
+fn parse_put(body: &[u8]) -> Result<PutRequest<'_>, ApiError> {
+    // serde's derived struct visitor also accepts a JSON array (fields by
+    // position); the contract wants an object.
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => {}
+        Some(_) => return Err(ApiError::bad_request("request body must be a JSON object")),
+        None => return Err(ApiError::bad_request("empty request body")),
+    }
+    let parsed: PutBody = serde_json::from_slice(body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => ApiError::bad_request(format!("invalid request: {e}")),
+        _ => ApiError::bad_request(format!("invalid JSON: {e}")),
+    })?;
+    if parsed.key.is_empty() {
+        return Err(ApiError::bad_request("key must not be empty"));
+    }
+    if parsed.key.len() > MAX_KEY_BYTES {
+        return Err(ApiError::bad_request(format!(
+            "key is longer than {MAX_KEY_BYTES} UTF-8 bytes"
+        )));
+    }
+    let ttl_ms = match parsed.ttl {
+        None => NO_TTL,
+        Some(secs) if secs.is_finite() && secs > 0.0 => ttl_ms_from_secs(secs),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "ttl must be a finite number of seconds greater than 0, or null",
+            ));
+        }
+    };
+    Ok(PutRequest {
+        key: parsed.key,
+        value: parsed.value,
+        ttl_ms,
+    })
+}
+
+async fn put_entry(
+    State(store): State<Arc<Store>>,
+    content_type: Result<JsonContentType, ApiError>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<StatusCode, ApiError> {
+    // The body is read (up to the limit) before a bad Content-Type is
+    // reported, so a 415 leaves the keep-alive connection clean for the next
+    // request; only a body over the limit is left unread (and closes it).
+    let body = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body is larger than {MAX_BODY_BYTES} bytes"),
+        )
+        .closing_connection(),
+        _ => ApiError::bad_request("could not read request body"),
+    })?;
+    content_type?;
+    let request = parse_put(&body)?;
+    store.put(
+        &request.key,
+        Entry {
+            value: json::compact(request.value),
+            timestamp: now_ms(),
+            ttl: request.ttl_ms,
+        },
+    );
+    Ok(StatusCode::CREATED)
+}
+
+async fn get_entry(State(store): State<Arc<Store>>, KvKey(key): KvKey) -> Response {
+    // The response is built while the read lock is held: one copy of the value
+    // straight into the body, no intermediate clone.
+    let body = store.get_with(&key, now_ms(), |value| {
+        let value = value.get();
+        let mut body = Vec::with_capacity(value.len() + 10);
+        body.extend_from_slice(b"{\"value\":");
+        body.extend_from_slice(value.as_bytes());
+        body.push(b'}');
+        body
+    });
+    match body {
+        Some(body) => json_response(StatusCode::OK, body),
+        None => ApiError::new(StatusCode::NOT_FOUND, "key not found").into_response(),
+    }
+}
+
+async fn delete_entry(State(store): State<Arc<Store>>, KvKey(key): KvKey) -> StatusCode {
+    store.delete(&key);
+    StatusCode::NO_CONTENT
+}
+
+async fn healthz() -> Response {
+    json_response(StatusCode::OK, r#"{"status":"ok"}"#)
+}
+
+async fn stats(State(store): State<Arc<Store>>) -> Response {
+    #[derive(Serialize)]
+    struct Stats {
+        keys: usize,
+        shards: Vec<usize>,
+    }
+    let shards = store.shard_sizes();
+    let body = Stats {
+        keys: shards.iter().sum(),
+        shards,
+    };
+    json_response(
+        StatusCode::OK,
+        serde_json::to_vec(&body).expect("numbers always serialize"),
+    )
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not found")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{Method, Request, header};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    struct Reply {
+        status: StatusCode,
+        content_type: Option<String>,
+        allow: Option<String>,
+        connection: Option<String>,
+        body: String,
+    }
+
+    impl Reply {
+        fn json(&self) -> serde_json::Value {
+            serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {:?}", self.body))
+        }
+
+        fn assert_error(&self, status: StatusCode) {
+            assert_eq!(self.status, status, "{}", self.body);
+            assert_eq!(self.content_type.as_deref(), Some("application/json"));
+            assert!(self.json()["error"].is_string(), "{}", self.body);
+        }
+    }
+
+    async fn send(
+        app: &Router,
+        method: Method,
+        uri: &str,
+        content_type: Option<&str>,
+        body: impl Into<Body>,
+    ) -> Reply {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(ct) = content_type {
+            request = request.header(header::CONTENT_TYPE, ct);
+        }
+        let response = app
+            .clone()
+            .oneshot(request.body(body.into()).unwrap())
+            .await
+            .unwrap();
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .map(|v: &HeaderValue| v.to_str().unwrap().to_owned())
+        };
+        let (content_type, allow, connection) = (
+            header(header::CONTENT_TYPE),
+            header(header::ALLOW),
+            header(header::CONNECTION),
+        );
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            content_type,
+            allow,
+            connection,
+            body: String::from_utf8(bytes.to_vec()).unwrap(),
+        }
+    }
+
+    async fn post(app: &Router, body: &str) -> Reply {
+        send(
+            app,
+            Method::POST,
+            "/kv",
+            Some("application/json"),
+            body.to_owned(),
+        )
+        .await
+    }
+
+    async fn get_(app: &Router, uri: &str) -> Reply {
+        send(app, Method::GET, uri, None, Body::empty()).await
+    }
+
+    fn app() -> (Router, Arc<Store>) {
+        let store = Arc::new(Store::new(5));
+        (router(store.clone()), store)
+    }
+
+    #[tokio::test]
+    async fn put_then_get_round_trips_any_json_value() {
+        let (app, _) = app();
+        for value in [
+            "17",
+            "null",
+            "\"s\"",
+            "[1,{\"a\":null}]",
+            "{\"nested\":{\"x\":true}}",
+            "-1.5e3",
+            "false",
+        ] {
+            let reply = post(&app, &format!("{{\"key\":\"k\",\"value\":{value}}}")).await;
+            assert_eq!(reply.status, StatusCode::CREATED);
+            assert_eq!(reply.body, "");
+            let reply = get_(&app, "/kv/k").await;
+            assert_eq!(reply.status, StatusCode::OK);
+            assert_eq!(reply.content_type.as_deref(), Some("application/json"));
+            assert_eq!(reply.body, format!("{{\"value\":{value}}}"));
+        }
+    }
+
+    #[tokio::test]
+    async fn values_are_served_compact() {
+        let (app, _) = app();
+        post(
+            &app,
+            "{ \"key\" : \"k\" , \"value\" : { \"a b\" : [ 1 , 2 ] } }",
+        )
+        .await;
+        assert_eq!(get_(&app, "/kv/k").await.body, r#"{"value":{"a b":[1,2]}}"#);
+    }
+
+    #[tokio::test]
+    async fn ttl_validation() {
+        let (app, store) = app();
+        for ok in [
+            "",
+            ",\"ttl\":null",
+            ",\"ttl\":1.5",
+            ",\"ttl\":0.001",
+            ",\"ttl\":3600",
+            ",\"ttl\":1e-9",
+        ] {
+            let reply = post(&app, &format!("{{\"key\":\"k\",\"value\":1{ok}}}")).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::CREATED,
+                "ttl {ok:?}: {}",
+                reply.body
+            );
+        }
+        for bad in [
+            "0", "-1", "-0.5", "\"1\"", "\"NaN\"", "NaN", "Infinity", "1e400", "true", "[]", "{}",
+        ] {
+            let reply = post(
+                &app,
+                &format!("{{\"key\":\"k\",\"value\":1,\"ttl\":{bad}}}"),
+            )
+            .await;
+            reply.assert_error(StatusCode::BAD_REQUEST);
+        }
+        // The stored ttl is in ms.
+        post(&app, r#"{"key":"t","value":1,"ttl":1.5}"#).await;
+        let shard = crate::store::shard_index("t", 5);
+        assert_eq!(store.read_shard(shard).entries["t"].ttl, 1_500);
+        post(&app, r#"{"key":"t","value":1,"ttl":null}"#).await;
+        assert_eq!(store.read_shard(shard).entries["t"].ttl, NO_TTL);
+    }
+
+    #[tokio::test]
+    async fn request_validation() {
+        let (app, _) = app();
+        let long_key = "é".repeat(513); // 1026 UTF-8 bytes, 513 chars
+        let bad = [
+            "",
+            "not json",
+            "{\"key\":\"k\",\"value\":1",
+            "{\"key\":\"k\",\"value\":1} trailing",
+            "[\"k\",1]",
+            "\"k\"",
+            "null",
+            "{\"value\":1}",
+            "{\"key\":\"\",\"value\":1}",
+            "{\"key\":5,\"value\":1}",
+            "{\"key\":null,\"value\":1}",
+            "{\"key\":\"k\"}",
+            "{\"key\":\"k\",\"value\":1,\"extra\":true}",
+            "{\"key\":\"k\",\"key\":\"j\",\"value\":1}",
+            "{\"key\":\"k\",\"value\":nul}",
+        ];
+        for body in bad {
+            let reply = post(&app, body).await;
+            reply.assert_error(StatusCode::BAD_REQUEST);
+        }
+        post(&app, &format!("{{\"key\":\"{long_key}\",\"value\":1}}"))
+            .await
+            .assert_error(StatusCode::BAD_REQUEST);
+        let max_key = "é".repeat(512); // exactly 1024 bytes
+        assert_eq!(
+            post(&app, &format!("{{\"key\":\"{max_key}\",\"value\":1}}"))
+                .await
+                .status,
+            StatusCode::CREATED
+        );
+        // Escapes in the key are decoded (the key is then owned, not borrowed).
+        assert_eq!(
+            post(&app, r#"{"key":"a\"b\u00e9","value":1}"#).await.status,
+            StatusCode::CREATED
+        );
+        assert_eq!(get_(&app, "/kv/a%22b%C3%A9").await.body, r#"{"value":1}"#);
+    }
+
+    #[tokio::test]
+    async fn content_type_must_be_json() {
+        let (app, _) = app();
+        let body = r#"{"key":"k","value":1}"#;
+        send(&app, Method::POST, "/kv", None, body)
+            .await
+            .assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        send(&app, Method::POST, "/kv", Some("text/plain"), body)
+            .await
+            .assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        send(&app, Method::POST, "/kv", Some("application/jsonx"), body)
+            .await
+            .assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let reply = send(
+            &app,
+            Method::POST,
+            "/kv",
+            Some("text/plain"),
+            "not even JSON",
+        )
+        .await;
+        reply.assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(
+            reply.connection, None,
+            "the body was read: keep-alive stays usable"
+        );
+        for ok in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "application/vnd.api+json",
+        ] {
+            assert_eq!(
+                send(&app, Method::POST, "/kv", Some(ok), body).await.status,
+                StatusCode::CREATED,
+                "{ok}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn body_over_one_mib_is_413() {
+        let (app, _) = app();
+        let padding = |total: usize| {
+            let prefix = r#"{"key":"k","value":""#;
+            let suffix = r#""}"#;
+            format!(
+                "{prefix}{}{suffix}",
+                "x".repeat(total - prefix.len() - suffix.len())
+            )
+        };
+        assert_eq!(
+            post(&app, &padding(MAX_BODY_BYTES)).await.status,
+            StatusCode::CREATED,
+            "exactly 1 MiB is fine"
+        );
+        let reply = post(&app, &padding(MAX_BODY_BYTES + 1)).await;
+        reply.assert_error(StatusCode::PAYLOAD_TOO_LARGE);
+        // The rest of the body is left unread: the client must not reuse the connection.
+        assert_eq!(reply.connection.as_deref(), Some("close"));
+        // Over the limit wins over a wrong Content-Type (the body is never read).
+        send(
+            &app,
+            Method::POST,
+            "/kv",
+            Some("text/plain"),
+            padding(3 * MAX_BODY_BYTES),
+        )
+        .await
+        .assert_error(StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    #[tokio::test]
+    async fn keys_are_one_percent_decoded_segment() {
+        let (app, _) = app();
+        post(&app, r#"{"key":"a/b","value":"slash"}"#).await;
+        post(&app, r#"{"key":"sp ace+","value":"space"}"#).await;
+        assert_eq!(get_(&app, "/kv/a%2Fb").await.body, r#"{"value":"slash"}"#);
+        assert_eq!(get_(&app, "/kv/a%2fb").await.body, r#"{"value":"slash"}"#);
+        assert_eq!(
+            get_(&app, "/kv/sp%20ace+").await.body,
+            r#"{"value":"space"}"#
+        );
+        get_(&app, "/kv/a/b")
+            .await
+            .assert_error(StatusCode::NOT_FOUND);
+        for bad in [
+            "/kv/%", "/kv/%2", "/kv/%zz", "/kv/a%G1", "/kv/%FF", "/kv/%C3",
+        ] {
+            get_(&app, bad).await.assert_error(StatusCode::BAD_REQUEST);
+            send(&app, Method::DELETE, bad, None, Body::empty())
+                .await
+                .assert_error(StatusCode::BAD_REQUEST);
+        }
+    }
+
+    #[tokio::test]
+    async fn get_missing_and_expired_are_404_delete_is_always_204() {
+        let (app, store) = app();
+        get_(&app, "/kv/nope")
+            .await
+            .assert_error(StatusCode::NOT_FOUND);
+        store.put(
+            "old",
+            Entry {
+                value: RawValue::from_string("1".into()).unwrap(),
+                timestamp: now_ms() - 5_000,
+                ttl: 1_000,
+            },
+        );
+        get_(&app, "/kv/old")
+            .await
+            .assert_error(StatusCode::NOT_FOUND);
+
+        post(&app, r#"{"key":"k","value":1}"#).await;
+        for _ in 0..2 {
+            let reply = send(&app, Method::DELETE, "/kv/k", None, Body::empty()).await;
+            assert_eq!(reply.status, StatusCode::NO_CONTENT);
+            assert_eq!(reply.body, "");
+        }
+        get_(&app, "/kv/k")
+            .await
+            .assert_error(StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn healthz_and_stats() {
+        let (app, store) = app();
+        let reply = get_(&app, "/healthz").await;
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (StatusCode::OK, r#"{"status":"ok"}"#)
+        );
+        assert_eq!(reply.content_type.as_deref(), Some("application/json"));
+
+        post(&app, r#"{"key":"key-1","value":1}"#).await;
+        post(&app, r#"{"key":"key-2","value":2}"#).await;
+        // Expired but not yet swept: still counted.
+        store.put(
+            "gone",
+            Entry {
+                value: RawValue::from_string("1".into()).unwrap(),
+                timestamp: 0,
+                ttl: 1,
+            },
+        );
+        let stats = get_(&app, "/stats").await.json();
+        assert_eq!(stats["keys"], 3);
+        let mut expected = [0u64; 5];
+        for key in ["key-1", "key-2", "gone"] {
+            expected[crate::store::shard_index(key, 5)] += 1;
+        }
+        assert_eq!(stats["shards"], serde_json::json!(expected));
+    }
+
+    #[tokio::test]
+    async fn unknown_paths_are_404_wrong_methods_405() {
+        let (app, _) = app();
+        for path in ["/", "/nope", "/kv/", "/kv/a/b", "/healthz/", "/stats/x"] {
+            get_(&app, path).await.assert_error(StatusCode::NOT_FOUND);
+        }
+        for (method, path) in [
+            (Method::GET, "/kv"),
+            (Method::DELETE, "/kv"),
+            (Method::POST, "/kv/k"),
+            (Method::PUT, "/kv/k"),
+            (Method::POST, "/healthz"),
+            (Method::DELETE, "/stats"),
+        ] {
+            let reply = send(&app, method, path, Some("application/json"), "{}").await;
+            reply.assert_error(StatusCode::METHOD_NOT_ALLOWED);
+            assert!(reply.allow.is_some(), "405 tells which methods are allowed");
+        }
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("plain").as_deref(), Some("plain"));
+        assert_eq!(percent_decode("a%2Fb").as_deref(), Some("a/b"));
+        assert_eq!(percent_decode("%C3%A9").as_deref(), Some("é"));
+        assert_eq!(percent_decode("100%"), None);
+        assert_eq!(percent_decode("%C3"), None, "not UTF-8");
+    }
+}
