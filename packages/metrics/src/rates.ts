@@ -13,13 +13,12 @@ export interface ClientCounts {
 
 export function failedCount(f: Failures): number {
   const byStatus = Object.values(f.byStatus).reduce((a, b) => a + b, 0);
-  return byStatus + f.timeouts + f.connectionErrors + f.incomplete;
+  return byStatus + f.timeouts + f.connectionErrors + f.clientOpenFileErrors + f.incomplete;
 }
 
 /**
  * The design's definitions, in one place: success rate = successful / requests; RPS = requests / duration (the
  * blog's figure, failures included); goodput = successful / duration; cores busy = CPU time / wall time.
- * Client EMFILE errors are already counted among connection errors; they are broken out, not added again.
  */
 export function clientResult(counts: ClientCounts, latency: Latency): ClientResult {
   const seconds = counts.durationMs / 1000;

@@ -69,9 +69,9 @@ describe('client result', () => {
     expect(result.cpu?.coresBusy).toBeCloseTo(0.8);
   });
 
-  it('does not count client EMFILE errors twice: they are part of the connection errors', () => {
-    const failures = { ...noFailures, connectionErrors: 10, clientOpenFileErrors: 10 };
-    expect(clientResult(counts({ successful: 990, failures }), latencyOf([1])).failed).toBe(10);
+  it('counts every kind of failure once: client EMFILE errors are a kind of their own', () => {
+    const failures = { ...noFailures, byStatus: { '400': 1 }, timeouts: 2, connectionErrors: 3, clientOpenFileErrors: 4, incomplete: 5 };
+    expect(clientResult(counts({ successful: 985, failures }), latencyOf([1])).failed).toBe(15);
   });
 });
 
@@ -135,7 +135,7 @@ describe('checks', () => {
 
   it('reports open-file errors from the server and the client', () => {
     const client = clientResult(
-      counts({ durationMs: 2000, successful: 995, failures: { ...noFailures, connectionErrors: 5, clientOpenFileErrors: 2 } }),
+      counts({ durationMs: 2000, successful: 995, failures: { ...noFailures, connectionErrors: 3, clientOpenFileErrors: 2 } }),
       latencyOf([200_000]),
     );
     const serverProcess = serverResult({ samples: [], requests: 1000, openFileErrors: 7, stderrTail: [], exit: null });

@@ -25,12 +25,14 @@ export interface RunContext {
   /** Ctrl-C: the load stops, the server is stopped, the run is recorded as interrupted. */
   signal: AbortSignal;
   onProgress?: (item: PlanItem, progress: LoadProgress) => void;
+  /** How long a server may take to exit after SIGTERM before it counts as hung (default 10 s). */
+  stopGraceMs?: number;
 }
 
 /** Sampling period of /proc for server and client: several a second, cheap enough not to disturb a 2-core box. */
 const SAMPLE_MS = 200;
 /** SIGTERM grace: the kv-spec's final flush of a small store takes milliseconds; 10 s means hung. */
-const STOP_GRACE_MS = 10_000;
+const DEFAULT_STOP_GRACE_MS = 10_000;
 
 /**
  * One (server, step, repeat): a fresh server on a fresh data directory, warm-up, measured load, clean stop.
@@ -55,6 +57,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
     },
   };
   const where = { server: target.name, step: step.name, repeat: item.repeat };
+  const graceMs = ctx.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), `kvbench-${target.name}-`));
   let live: LiveTarget | null = null;
   try {
@@ -109,7 +112,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
     } catch (error) {
       watchdog.dispose();
       await serverSampler?.stop();
-      const stop = proc && proc.running ? await proc.stop(STOP_GRACE_MS) : null;
+      const stop = proc && proc.running ? await proc.stop(graceMs) : null;
       const message = `the load generator failed: ${(error as Error).message}`;
       return failedRun(base, 'load-failed', message, [], live.process?.coldStartMs ?? null, stop);
     }
@@ -120,7 +123,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
 
     // Did the server die under load? Checked before we ask it to stop, so a crash is not mistaken for our SIGTERM.
     const crashedWith = proc && !proc.running ? proc.exitInfo : null;
-    const stop: StopOutcome | null = proc && proc.running ? await proc.stop(STOP_GRACE_MS) : null;
+    const stop: StopOutcome | null = proc && proc.running ? await proc.stop(graceMs) : null;
 
     const latency = summarizeLatency(outcome.histogram);
     const client = clientResult(outcome, latency);
@@ -169,7 +172,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
     }
     if (stop?.hung) {
       if (status === 'ok') status = 'server-hung';
-      warnings.push({ ...where, code: 'server-hung', message: `${target.name} did not exit within ${STOP_GRACE_MS / 1000} s of SIGTERM and was killed.` });
+      warnings.push({ ...where, code: 'server-hung', message: `${target.name} did not exit within ${graceMs / 1000} s of SIGTERM and was killed.` });
     } else if (stop && !stop.clean) {
       warnings.push({
         ...where,

@@ -32,6 +32,7 @@ export interface RunOptions {
   pinning?: { server?: string; load?: string };
   signal?: AbortSignal;
   reporter?: RunReporter;
+  stopGraceMs?: number;
 }
 
 export interface RunOutcome {
@@ -123,6 +124,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
         pinning,
         machineCores,
         signal,
+        ...(options.stopGraceMs ? { stopGraceMs: options.stopGraceMs } : {}),
         onProgress: (it, p) => reporter.progress?.(it, p),
       });
     }

@@ -54,9 +54,9 @@ export const FailuresSchema = z.strictObject({
   /** Answers with an unexpected status, by code. */
   byStatus: z.record(z.string().regex(/^\d{3}$/), count),
   timeouts: count,
-  /** Resets, refusals and other socket errors. */
+  /** Resets, refusals and other socket errors (other than the client's EMFILE). */
   connectionErrors: count,
-  /** The client's own EMFILE errors (it, too, can run out of descriptors); a subset of connectionErrors, broken out. */
+  /** The client's own EMFILE errors (it, too, can run out of descriptors); not counted again in connectionErrors. */
   clientOpenFileErrors: count,
   /** Sent but never answered by the end of the step (neither answer nor timeout nor error). */
   incomplete: count,

@@ -1,0 +1,118 @@
+import { mkdtemp, readdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fakeServer, killAllChildren, liveChildren } from '@kvbench/launcher';
+import { ScenarioSchema, type ScenarioInput } from '@kvbench/schemas';
+import { ManifestTarget, readResults, runScenario, type Target } from '../src/index.js';
+
+afterEach(() => killAllChildren());
+
+const small = (overrides: Partial<ScenarioInput> = {}) => ({
+  scenario: ScenarioSchema.parse({
+    name: 'small',
+    load: { connections: 20, timeoutMs: 2000 },
+    steps: [{ name: 'a', requests: 400 }, { name: 'b', requests: 300, readFraction: 0.5 }],
+    ...overrides,
+  }),
+  path: 'scenarios/small.json',
+});
+
+const fake = (name: string, ...args: string[]): Target => {
+  const def = fakeServer(args);
+  return new ManifestTarget({ ...def, manifest: { ...def.manifest, name } });
+};
+
+async function resultsDir() {
+  return mkdtemp(path.join(os.tmpdir(), 'kvbench-results-'));
+}
+
+describe('runScenario', () => {
+  it('measures every server × step × repeat and writes a results file that validates on read', async () => {
+    const dir = await resultsDir();
+    const { results, file } = await runScenario({
+      repoRoot: process.cwd(),
+      loaded: small({ repeat: 2 }),
+      targets: [fake('one'), fake('two')],
+      resultsDir: dir,
+    });
+    expect(results.complete).toBe(true);
+    expect(results.runs.map((r) => `${r.server}/${r.step}/${r.repeat}`)).toEqual([
+      'one/a/0', 'two/a/0', 'one/b/0', 'two/b/0', 'one/a/1', 'two/a/1', 'one/b/1', 'two/b/1',
+    ]);
+    for (const run of results.runs) {
+      expect(run.status).toBe('ok');
+      expect(run.client?.sent).toBe(run.load.requests);
+      expect(run.client?.successful).toBe(run.load.requests);
+      expect(run.client?.latency.count).toBe(run.load.requests);
+      expect(run.serverProcess?.exit).toMatchObject({ code: 0, clean: true });
+      expect(run.coldStartMs).toBeGreaterThan(0);
+    }
+    expect((await readResults(file)).runs).toHaveLength(8);
+    expect(liveChildren()).toBe(0);
+  });
+
+  it('records a server that crashes under load, and goes on with the next one', async () => {
+    const { results } = await runScenario({
+      repoRoot: process.cwd(),
+      loaded: small({ steps: [{ name: 'a', requests: 2000 }] }),
+      targets: [fake('crashy', '--crash-after', '300'), fake('steady')],
+      resultsDir: await resultsDir(),
+    });
+    const [crashy, steady] = results.runs;
+    expect(crashy?.status).toBe('server-crashed');
+    expect(crashy?.warnings.map((w) => w.code)).toContain('server-crashed');
+    expect(crashy?.client?.failed).toBeGreaterThan(0);
+    expect(crashy?.client?.successRate).toBeLessThan(1);
+    expect(steady?.status).toBe('ok');
+    expect(liveChildren()).toBe(0);
+  });
+
+  it('kills a server that ignores SIGTERM and reports it hung', async () => {
+    const { results } = await runScenario({
+      repoRoot: process.cwd(),
+      loaded: small({ steps: [{ name: 'a', requests: 200 }] }),
+      targets: [fake('stubborn', '--ignore-sigterm')],
+      resultsDir: await resultsDir(),
+      stopGraceMs: 500,
+    });
+    expect(results.runs[0]?.status).toBe('server-hung');
+    expect(results.runs[0]?.serverProcess?.exit).toMatchObject({ clean: false, signal: 'SIGKILL' });
+    expect(liveChildren()).toBe(0);
+  });
+
+  it('records a server that cannot start and measures the others', async () => {
+    const { results } = await runScenario({
+      repoRoot: process.cwd(),
+      loaded: small({ steps: [{ name: 'a', requests: 200 }] }),
+      targets: [fake('broken', '--fail-start'), fake('fine')],
+      resultsDir: await resultsDir(),
+    });
+    expect(results.runs.map((r) => r.status)).toEqual(['start-failed', 'ok']);
+    expect(results.runs[0]?.error).toMatch(/corrupted/);
+  });
+
+  it('stops at an abort, keeps what it measured, and marks the results partial', async () => {
+    const controller = new AbortController();
+    const dir = await resultsDir();
+    const { results, file } = await runScenario({
+      repoRoot: process.cwd(),
+      loaded: small({ steps: [{ name: 'a', requests: 200 }, { name: 'long', durationSec: 30 }] }),
+      targets: [fake('one')],
+      resultsDir: dir,
+      reporter: {
+        runStarted(item) {
+          if (item.step.name === 'long') setTimeout(() => controller.abort('SIGINT'), 1500);
+        },
+      },
+      signal: controller.signal,
+    });
+    expect(results.complete).toBe(false);
+    expect(results.interruption).toMatch(/SIGINT/);
+    expect(results.runs.map((r) => r.status)).toEqual(['ok', 'interrupted']);
+    expect(results.warnings[0]?.code).toBe('interrupted');
+    expect((await readResults(file)).complete).toBe(false);
+    expect(await readdir(dir)).toEqual([path.basename(file)]);
+    expect(liveChildren()).toBe(0);
+  });
+});
