@@ -1,0 +1,21 @@
+import type { LoadGeneratorName } from '@kvbench/schemas';
+import { autocannonGenerator } from './autocannon/driver.js';
+import { wrkGenerator } from './wrk/driver.js';
+import type { LoadGenerator } from './types.js';
+
+export type * from './types.js';
+export { RequestSource, Sfc32, type DrawnRequest, type TrafficSpec } from './bodies.js';
+export { decodeHistogram } from './histogram.js';
+export { accountingError, isExpectedStatus } from './failures.js';
+export { loopbackUrl } from './target.js';
+
+const generators: Record<LoadGeneratorName, LoadGenerator> = {
+  autocannon: autocannonGenerator,
+  wrk: wrkGenerator,
+};
+
+export function loadGenerator(name: LoadGeneratorName): LoadGenerator {
+  const generator = generators[name];
+  if (!generator) throw new Error(`unknown load generator ${JSON.stringify(name)}: use one of ${Object.keys(generators).join(', ')}`);
+  return generator;
+}

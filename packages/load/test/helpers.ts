@@ -1,0 +1,55 @@
+import type { ResolvedStep } from '@kvbench/schemas';
+import { fakeServer, startServer, type ServerProcess } from '@kvbench/launcher';
+
+/** The blog's traffic, scaled down: a step as the runner would hand it over. */
+export function step(overrides: Partial<ResolvedStep> = {}): ResolvedStep {
+  return {
+    name: 'test',
+    generator: 'autocannon',
+    connections: 50,
+    timeoutMs: 10_000,
+    keys: { prefix: 'key-', count: 100 },
+    values: { kind: 'int', min: 0, max: 99 },
+    ttl: { minSec: 1, maxSec: 2 },
+    readFraction: 0,
+    warmupRequests: 0,
+    ...(overrides.durationSec === undefined ? { requests: 2000 } : {}),
+    ...overrides,
+  };
+}
+
+export function startFake(...args: string[]): Promise<ServerProcess> {
+  const fake = fakeServer(args);
+  return startServer({ argv: [...fake.manifest.start, '--port', '0'], cwd: fake.dir });
+}
+
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A server in the test process answering every request with `status` (for checking how answers are judged), or
+ * with nothing at all when status is null (for timeouts).
+ */
+export async function constantStatusServer(status: number | null): Promise<{ url: string; close: () => Promise<void> }> {
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    req.resume();
+    if (status !== null) req.on('end', () => res.writeHead(status, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
