@@ -1,0 +1,220 @@
+import type { Results } from '@kvbench/schemas';
+import { escapeHtml } from '../escape.js';
+import { fmtBytes, fmtInt, fmtMs, fmtRps, fmtUs, plural } from '../format.js';
+import { METRICS } from '../metrics.js';
+import { verdictOf, type Ranked } from '../verdict.js';
+import { buildViews, cellOf, figure, type ScenarioView } from '../view.js';
+import { groupWarnings } from '../warnings.js';
+import { Charts } from './chart.js';
+import type { Ctx, HtmlOptions } from './context.js';
+import { buildSection, environmentSection, runsSection } from './details.js';
+import { blogSection } from './blog.js';
+import { failuresSection } from './failures.js';
+import { latencySection } from './latency.js';
+import { resourcesSection } from './resources.js';
+import { renderPage } from './page.js';
+import { naTd, seriesTh, spreadTd, statusNote, swatch, table, th } from './table.js';
+import { timelineSection } from './timeline.js';
+
+export type { HtmlOptions } from './context.js';
+
+const SECTIONS: Array<[string, string]> = [
+  ['glance', 'At a glance'],
+  ['blog', "Blog's view"],
+  ['latency', 'Latency'],
+  ['failures', 'Failures'],
+  ['resources', 'CPU & memory'],
+  ['timeline', 'During the load'],
+  ['build', 'Build & start-up'],
+  ['runs', 'Runs & output'],
+  ['environment', 'Environment'],
+];
+
+/**
+ * One self-contained HTML report for any number of results: runs are grouped by scenario name, and each scenario
+ * reads top-down from the verdict and the warnings to the raw environment.
+ */
+export function renderHtml(results: readonly Results[], options: HtmlOptions = {}): string {
+  if (results.length === 0) throw new Error('renderHtml needs at least one results object to report on');
+  const views = buildViews(results);
+  const charts = new Charts('chart');
+  const names = views.map((v) => v.name);
+  const title = options.title ?? `kvbench · ${names.join(', ')}`;
+  const articles = views.map((view, i) => {
+    const prefix = views.length > 1 ? `s${i + 1}-` : '';
+    const ctx: Ctx = { view, charts, anchor: (name) => `${prefix}${name}`, options };
+    return (
+      `<article class="scenario" id="${prefix}scenario">` +
+      (views.length > 1 ? `<h2 class="scenario-title">${escapeHtml(view.name)}</h2>` : '') +
+      glanceSection(ctx) +
+      blogSection(ctx) +
+      latencySection(ctx) +
+      failuresSection(ctx) +
+      resourcesSection(ctx) +
+      timelineSection(ctx) +
+      buildSection(ctx) +
+      runsSection(ctx) +
+      environmentSection(ctx) +
+      `</article>`
+    );
+  });
+  const nav =
+    views.length === 1
+      ? `<nav class="toc"><div class="inner">${SECTIONS.map(([id, label]) => `<a href="#${id}">${escapeHtml(label)}</a>`).join('')}</div></nav>`
+      : `<nav class="toc"><div class="inner">${views.map((v, i) => `<a href="#s${i + 1}-scenario">${escapeHtml(v.name)}</a>`).join('')}</div></nav>`;
+  // With several scenarios on a page, a partial one must not hide below the first: say so before everything.
+  const partial = views.length > 1 ? views.map((v, i) => ({ v, i })).filter(({ v }) => !v.complete) : [];
+  const notice = partial.length
+    ? `<div class="banner partial" role="alert"><b>Partial results</b> in ${partial
+        .map(({ v, i }) => `<a href="#s${i + 1}-scenario">${escapeHtml(v.name)}</a>`)
+        .join(', ')}: not every planned run is there.</div>`
+    : '';
+  return renderPage({ title, header: header(views, title), nav, body: notice + articles.join(''), charts: charts.specs });
+}
+
+function header(views: ScenarioView[], title: string): string {
+  const sources = views.flatMap((v) => v.sources);
+  const first = sources[0]!;
+  const env = first.environment;
+  const started = sources.map((r) => r.startedAt).sort()[0]!;
+  const servers = views.flatMap((v) => v.series).filter((s, i, all) => all.findIndex((o) => o.key === s.key) === i);
+  const meta = [
+    `<li><b>${escapeHtml(started.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'))}</b></li>`,
+    `<li>${servers.map((s) => `${swatch(s.color)}${escapeHtml(s.label)}`).join(' &nbsp;')}</li>`,
+    ...views.map(
+      (v) =>
+        `<li>${escapeHtml(`${views.length > 1 ? `${v.name}: ` : ''}${plural(v.steps.length, 'step')} × ${plural(v.scenario.repeat, 'repeat')}`)}</li>`,
+    ),
+    `<li>${escapeHtml(`${env.cpuModel} · ${env.cores} cores · ${fmtBytes(env.memoryBytes)}`)}</li>`,
+    `<li>commit <b class="mono">${escapeHtml(env.gitCommit ? env.gitCommit.slice(0, 10) : 'unknown')}</b>${env.gitDirty ? ' (dirty)' : ''}</li>`,
+    `<li>${escapeHtml(sources.map((r) => r.id).join(', '))}</li>`,
+  ];
+  const description = views.length === 1 && views[0]!.description ? `<p class="desc">${escapeHtml(views[0]!.description)}</p>` : '';
+  return (
+    `<header class="top"><div class="inner">` +
+    `<p class="kicker">kvbench report</p><h1>${escapeHtml(views.length === 1 ? views[0]!.name : title)}</h1>` +
+    description +
+    `<ul class="meta">${meta.join('')}</ul>` +
+    `</div></header>`
+  );
+}
+
+function partialBanner(view: ScenarioView): string {
+  if (view.complete) return '';
+  const planned = view.series.length * view.steps.length * view.scenario.repeat;
+  const ran = [...view.cells.values()].reduce((n, row) => n + [...row.values()].reduce((m, c) => m + c.runs.length, 0), 0);
+  const why = view.interruptions.length ? ` (${view.interruptions.map(escapeHtml).join('; ')})` : '';
+  return (
+    `<div class="banner partial" role="alert"><b>Partial results.</b> This run did not finish${why}: ` +
+    `${fmtInt(ran)} of ${fmtInt(planned)} planned runs are here. Every figure shown is real, but missing runs can change the verdict.</div>`
+  );
+}
+
+function card(kind: string, ranked: Ranked[], format: (v: number) => string, lead = false, caveat = ''): string {
+  if (ranked.length === 0) return `<div class="card"><p class="label">${escapeHtml(kind)}</p><p class="big muted">—</p></div>`;
+  const [best, ...rest] = ranked;
+  const others = rest.map((r) => `<span>${swatch(r.series.color)}${escapeHtml(r.series.label)} ${escapeHtml(format(r.value.median))}</span>`);
+  return (
+    `<div class="card${lead ? ' lead' : ''}" style="--c:${escapeHtml(best!.series.color)}">` +
+    `<p class="label">${escapeHtml(kind)}</p>` +
+    `<p class="big"><span class="who" style="color:${escapeHtml(best!.series.color)}">${escapeHtml(best!.series.label)}</span>${escapeHtml(format(best!.value.median))}</p>` +
+    (others.length ? `<p class="rest">${others.join(' &nbsp;·&nbsp; ')}</p>` : '') +
+    (caveat ? `<p class="rest caveat">${escapeHtml(caveat)}</p>` : '') +
+    `</div>`
+  );
+}
+
+function glanceSection(ctx: Ctx): string {
+  const { view } = ctx;
+  const verdict = verdictOf(view);
+  let body = partialBanner(view);
+  if (verdict) {
+    // RPS and p99 are in their cards; the CPU sentence (with ratios) and every caveat stay as words.
+    const notes = verdict.sentences.filter((s) => !s.startsWith('Highest RPS') && !s.startsWith('Lowest p99'));
+    body +=
+      `<p class="lede">Ranked at the largest step, <b>${escapeHtml(verdict.step)}</b> (medians over repeats). Server CPU per request leads: on a 2-core machine the load generator caps RPS, so RPS alone cannot rank fast servers.</p>` +
+      `<div class="cards">` +
+      card('Least server CPU per request — leading metric', verdict.cpu, fmtUs, true) +
+      card(
+        'Highest RPS',
+        verdict.rps,
+        fmtRps,
+        false,
+        verdict.rps[0] && verdict.boundAtStep.includes(verdict.rps[0].series.key) ? 'paced by the load generator: a floor, not a ranking' : '',
+      ) +
+      card('Lowest p99 latency', verdict.p99, fmtMs) +
+      `</div>` +
+      `<ul class="caveats">${notes.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>` +
+      headlineTable(view, verdict.step);
+  } else {
+    body += `<p class="lede">No run produced figures: see the warnings and the runs below.</p>`;
+  }
+  return (
+    `<section id="${ctx.anchor('glance')}"><h2>At a glance</h2>` +
+    body +
+    warningsBlock(ctx) +
+    `</section>`
+  );
+}
+
+function headlineTable(view: ScenarioView, step: string): string {
+  const cols = ['successRate', 'rps', 'p50Us', 'p99Us', 'cpuUsPerRequest', 'serverCores', 'peakRssBytes', 'serverOpenFileErrors'] as const;
+  const head = [
+    th('server', undefined, false),
+    th('success'),
+    th('RPS', 'req/s'),
+    th('p50', 'ms'),
+    th('p99', 'ms'),
+    th('CPU / request', 'µs'),
+    th('server cores'),
+    th('peak RSS'),
+    th('open-file errors', 'server stderr'),
+  ];
+  const rows = view.series.map((s) => {
+    const cell = cellOf(view, s.key, step);
+    if (!cell) return [seriesTh(s.label, s.color), `<td colspan="${cols.length}" class="muted">no run at ${escapeHtml(step)}${view.complete ? '' : ' (the run was interrupted before it)'}</td>`];
+    const note = statusNote(cell.runs);
+    return [
+      seriesTh(s.label, s.color),
+      ...cols.map((metric, i) => {
+        const f = figure(view, s.key, step, metric);
+        return f ? spreadTd(f, METRICS[metric].format, undefined, i === 0 ? note : '') : naTd();
+      }),
+    ];
+  });
+  return table({ head, rows, caption: escapeHtml(`Headline figures at ${step}`) });
+}
+
+function warningsBlock(ctx: Ctx): string {
+  const { view } = ctx;
+  const groups = groupWarnings(view.warnings, view.steps.map((s) => s.name));
+  if (groups.length === 0) {
+    return `<h3>Warnings</h3><p class="banner ok"><b>No warnings.</b> The run's checks on itself (load generator CPU, Little's law, failures, exits) found nothing that qualifies these numbers.</p>`;
+  }
+  const rows = groups.map((g) => {
+    const item = (e: { at: string; message: string }) =>
+      `<li><span class="at">${escapeHtml(e.at)}:</span> ${escapeHtml(e.message)}</li>`;
+    const [first, ...more] = g.entries;
+    const moreHtml = more.length
+      ? `<details><summary>${more.length} more</summary><ul>${more.map(item).join('')}</ul></details>`
+      : '';
+    return [
+      `<th scope="row"><span class="sev sev-${g.explanation.severity}">${escapeHtml(g.explanation.severity)}</span><br>${escapeHtml(g.explanation.title)}<br><code class="muted">${escapeHtml(g.code)}</code></th>`,
+      `<td class="where">${escapeHtml(g.where)}</td>`,
+      `<td>${escapeHtml(g.explanation.meaning)}</td>`,
+      `<td class="msg"><ul>${first ? item(first) : ''}</ul>${moreHtml}</td>`,
+    ];
+  });
+  const count = view.warnings.length;
+  return (
+    `<h3 id="${ctx.anchor('warnings')}">Warnings <span class="muted">(${count})</span></h3>` +
+    `<div class="table-wrap">` +
+    table({
+      className: 'warnings',
+      head: [th('warning', undefined, false), th('where', undefined, false), th('what it means for the numbers', undefined, false), th('what the run said', undefined, false)],
+      rows,
+    }) +
+    `</div>`
+  );
+}
+

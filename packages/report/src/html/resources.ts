@@ -1,0 +1,67 @@
+import { shade } from '../colors.js';
+import { METRICS } from '../metrics.js';
+import { figure, type ScenarioView } from '../view.js';
+import { chartPair, type SeriesSpec } from './chart.js';
+import type { Ctx } from './context.js';
+import { ladderPair } from './ladder.js';
+import { seriesTh, spreadTd, table, th } from './table.js';
+import { CHART_UNITS } from './units.js';
+
+/** Server CPU per request (the leading metric), cores busy beside the load generator, peak memory and descriptors. */
+export function resourcesSection(ctx: Ctx): string {
+  const { view } = ctx;
+  const steps = view.steps.map((s) => s.name);
+  // Cores busy: the server beside the load generator that drove it, in the server's hue.
+  const coresId = ctx.charts.id();
+  const coresSeries: SeriesSpec[] = view.series.flatMap((s) => [
+    { label: `${s.label} — server`, color: s.color, data: steps.map((step) => cores(view, s.key, step, 'serverCores')) },
+    {
+      label: `${s.label} — load generator`,
+      color: shade(s.color, -1),
+      data: steps.map((step) => cores(view, s.key, step, 'clientCores')),
+    },
+  ]);
+  const coresChart = ctx.charts.add({
+    id: coresId,
+    type: 'bar',
+    labels: steps,
+    x: { title: 'step', format: 'int' },
+    y: { title: 'cores busy (1.0 = one core)', format: 'cores' },
+    series: coresSeries,
+  });
+  const coresTable = table({
+    charts: [coresId],
+    head: [th('process', undefined, false), ...steps.map((step) => th(step, 'cores'))],
+    rows: view.series.flatMap((s) => [
+      [seriesTh(`${s.label} — server`, s.color), ...steps.map((step) => spreadTd(figure(view, s.key, step, 'serverCores'), METRICS.serverCores.format, CHART_UNITS.serverCores.toChart))],
+      [
+        seriesTh(`${s.label} — load generator`, shade(s.color, -1)),
+        ...steps.map((step) => spreadTd(figure(view, s.key, step, 'clientCores'), METRICS.clientCores.format, CHART_UNITS.clientCores.toChart)),
+      ],
+    ]),
+  });
+  return (
+    `<section id="${ctx.anchor('resources')}"><h2>CPU and memory</h2>` +
+    `<p class="lede">Server CPU µs per request is the leading comparison: on a shared 2-core machine the load generator often caps RPS, but the CPU a server spends on each request does not depend on how fast it was asked. Sampled from /proc during the load.</p>` +
+    ladderPair(ctx, {
+      title: 'Server CPU per request',
+      metric: 'cpuUsPerRequest',
+      type: 'bar',
+      note: 'User + system CPU time of the server process during the load, divided by the requests sent. Lower is better.',
+    }) +
+    chartPair({
+      title: 'Cores busy: server and load generator',
+      note: 'Mean cores busy over the load. A load generator near 1.0 (one event loop) set the pace, not the server.',
+      chart: coresChart,
+      table: coresTable,
+    }) +
+    ladderPair(ctx, { title: 'Peak resident memory', metric: 'peakRssBytes', type: 'bar' }) +
+    ladderPair(ctx, { title: 'Peak open file descriptors', metric: 'peakFds', type: 'bar', note: 'Sockets, data files and everything else the server held open at its peak — compare with its fd limit under Environment.' }) +
+    `</section>`
+  );
+}
+
+function cores(view: ScenarioView, key: string, step: string, metric: 'serverCores' | 'clientCores'): number | null {
+  const f = figure(view, key, step, metric);
+  return f ? CHART_UNITS[metric].toChart(f.median) : null;
+}

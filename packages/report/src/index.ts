@@ -1,0 +1,12 @@
+export { renderHtml, type HtmlOptions } from './html/report.js';
+export { renderComparisonHtml } from './html/comparison.js';
+export { renderIndexHtml, type IndexEntry } from './html/index-page.js';
+export { renderMarkdown } from './markdown.js';
+export { renderTerminal, type TerminalOptions } from './terminal.js';
+export { writeReport, writeComparisonReport, writeIndexReport, reportFileName, comparisonFileName } from './write.js';
+export * from './comparison-view.js';
+export { blogPublished, BLOG_LABEL, BlogPublishedSchema, type BlogPublished } from './blog-published.js';
+export { escapeHtml, jsonForScript } from './escape.js';
+export { WARNING_EXPLANATIONS, groupWarnings, type WarningExplanation, type WarningGroup } from './warnings.js';
+export { buildViews, type ScenarioView } from './view.js';
+export { verdictOf, type Verdict } from './verdict.js';

@@ -1,0 +1,175 @@
+import type { Results } from '@kvbench/schemas';
+import { BLOG_LABEL, blogPublished } from './blog-published.js';
+import { escapeMarkdown } from './escape.js';
+import { fmtBytes, fmtDuration, fmtInt, plural } from './format.js';
+import { spread } from './stats.js';
+import { gridTable, headlineTable, ladderTable, spreadText, type TextTable } from './tables.js';
+import { verdictOf } from './verdict.js';
+import { buildViews, cellOf, type ScenarioView } from './view.js';
+import { groupWarnings } from './warnings.js';
+
+function mdTable(t: TextTable, heading = '###'): string {
+  const row = (cells: string[]) => `| ${cells.map(escapeMarkdown).join(' | ')} |`;
+  const align = `|${t.numeric.map((n) => (n ? ' ---: ' : ' --- ')).join('|')}|`;
+  return [`${heading} ${escapeMarkdown(t.title)}`, '', row(t.head), align, ...t.rows.map(row), ''].join('\n');
+}
+
+/**
+ * The report's tables in GitHub-flavoured Markdown, for $GITHUB_STEP_SUMMARY or a pull-request comment: warnings
+ * first, then the verdict, then the same figures as the HTML report (medians, with min–max over repeats).
+ */
+export function renderMarkdown(results: Results | readonly Results[]): string {
+  const list = Array.isArray(results) ? (results as readonly Results[]) : [results as Results];
+  if (list.length === 0) throw new Error('renderMarkdown needs at least one results object');
+  return buildViews(list).map(scenarioMarkdown).join('\n---\n\n');
+}
+
+function scenarioMarkdown(view: ScenarioView): string {
+  const out: string[] = [];
+  const env = view.sources[0]!.environment;
+  out.push(`## kvbench · ${escapeMarkdown(view.name)}`, '');
+  if (view.description) out.push(escapeMarkdown(view.description), '');
+  out.push(
+    `_${escapeMarkdown(
+      [
+        view.sources.map((r) => r.startedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC')).join(', '),
+        `${plural(view.steps.length, 'step')} × ${plural(view.scenario.repeat, 'repeat')}`,
+        `${env.cpuModel}, ${env.cores} cores`,
+        `commit ${env.gitCommit ? env.gitCommit.slice(0, 10) : 'unknown'}${env.gitDirty ? ' (dirty)' : ''}`,
+        view.sources.map((r) => r.id).join(', '),
+      ].join(' · '),
+    )}_`,
+    '',
+  );
+  if (!view.complete) {
+    const why = view.interruptions.length ? ` (${view.interruptions.join('; ')})` : '';
+    out.push(
+      `> [!WARNING]`,
+      `> **Partial results**${escapeMarkdown(why)}: the run did not finish. Every figure below is real, but missing runs can change the verdict.`,
+      '',
+    );
+  }
+
+  const groups = groupWarnings(view.warnings, view.steps.map((s) => s.name));
+  out.push(`### Warnings (${view.warnings.length})`, '');
+  if (groups.length === 0) {
+    out.push('None: the run’s checks on itself found nothing that qualifies these numbers.', '');
+  } else {
+    out.push('| severity | warning | where | what it means for the numbers | what the run said |', '| --- | --- | --- | --- | --- |');
+    for (const g of groups) {
+      const first = g.entries[0];
+      const said = first ? `${first.at}: ${first.message}${g.entries.length > 1 ? ` (+${g.entries.length - 1} more)` : ''}` : '';
+      out.push(
+        `| **${g.explanation.severity}** | ${escapeMarkdown(g.explanation.title)} (\`${g.code}\`) | ${escapeMarkdown(g.where)} | ${escapeMarkdown(g.explanation.meaning)} | ${escapeMarkdown(said)} |`,
+      );
+    }
+    out.push('');
+  }
+
+  const verdict = verdictOf(view);
+  if (verdict) {
+    out.push(`### Verdict at ${escapeMarkdown(verdict.step)}`, '');
+    out.push('Server CPU per request leads: on a 2-core machine the load generator caps RPS, so RPS alone cannot rank fast servers.', '');
+    for (const sentence of verdict.sentences) out.push(`- ${escapeMarkdown(sentence)}`);
+    out.push('', mdTable(headlineTable(view, verdict.step), '####'));
+  }
+
+  out.push("### The blog's view", '', `Medians over repeats (min–max). Blog rows are the published figures: ${escapeMarkdown(BLOG_LABEL)}, another client.`, '');
+  out.push(mdTable(ladderTable(view, 'rps', 'Requests per second', 'rps'), '####'));
+  out.push(mdTable(ladderTable(view, 'successRate', 'Success rate', 'successRate'), '####'));
+  out.push(
+    mdTable(
+      gridTable(view, 'Latency (ms)', [
+        ['meanUs', 'mean'],
+        ['p50Us', 'p50'],
+        ['p90Us', 'p90'],
+        ['p99Us', 'p99'],
+        ['p999Us', 'p99.9'],
+        ['maxUs', 'max'],
+      ]),
+    ),
+  );
+  const failing = (key: string, step: string) => {
+    const c = cellOf(view, key, step);
+    return !!c && ((c.figures.failed?.max ?? 0) > 0 || (c.figures.serverOpenFileErrors?.max ?? 0) > 0);
+  };
+  // Status codes vary per run: one text column lists them rather than a column per code.
+  const byStatus = (key: string, step: string) =>
+    Object.entries(cellOf(view, key, step)?.byStatus ?? {})
+      .map(([code, sp]) => `${code}: ${spreadText(sp, fmtInt, false)}`)
+      .join(', ') || '—';
+  const failures = gridTable(
+    view,
+    'Failures',
+    [
+      ['sent', 'requests'],
+      ['failed', 'failed'],
+      ['successRate', 'success'],
+      ['timeouts', 'timeouts'],
+      ['connectionErrors', 'connection errors'],
+      ['clientOpenFileErrors', 'client open-file errors'],
+      ['incomplete', 'incomplete'],
+      ['serverOpenFileErrors', 'server open-file errors'],
+      [byStatus, 'by status', 'text'],
+    ],
+    failing,
+  );
+  if (failures.rows.length === 0) out.push('### Failures', '', 'None: every request in every run got the expected answer.', '');
+  else out.push(mdTable(failures));
+  out.push(
+    mdTable(
+      gridTable(view, 'CPU and memory', [
+        ['cpuUsPerRequest', 'CPU µs/req'],
+        ['serverCores', 'server cores'],
+        ['clientCores', 'load generator cores'],
+        ['peakRssBytes', 'peak RSS'],
+        ['peakFds', 'peak fds'],
+      ]),
+    ),
+  );
+  out.push(mdTable(buildTable(view)));
+  out.push(environmentMarkdown(view));
+  return out.join('\n');
+}
+
+function buildTable(view: ScenarioView): TextTable {
+  return {
+    title: 'Build and start-up',
+    head: ['server', 'version', 'build time', 'artifact', 'cold start'],
+    numeric: [false, false, true, true, true],
+    rows: view.series.map((s) => {
+      const cold = spread([...(view.cells.get(s.key)?.values() ?? [])].flatMap((c) => c.runs.map((r) => r.coldStartMs)));
+      const build = s.info?.build;
+      return [
+        s.label,
+        s.info?.version ?? '—',
+        build ? fmtDuration(build.durationMs) : '—',
+        build?.artifactBytes != null ? fmtBytes(build.artifactBytes) : '—',
+        spreadText(cold, fmtDuration),
+      ];
+    }),
+  };
+}
+
+function environmentMarkdown(view: ScenarioView): string {
+  const lines: string[] = ['<details><summary>Environment</summary>', ''];
+  for (const env of view.environments) {
+    const nofile = (n: { soft: number; hard: number }) => `${n.soft < 0 ? 'unlimited' : fmtInt(n.soft)} soft / ${n.hard < 0 ? 'unlimited' : fmtInt(n.hard)} hard`;
+    const items: Array<[string, string]> = [
+      ['CPU', `${env.cpuModel} · ${env.cores} cores`],
+      ['memory', fmtBytes(env.memoryBytes)],
+      ['OS / kernel', `${env.os} / ${env.kernel}`],
+      ['Node.js', env.node],
+      ...Object.entries(env.toolchains).map(([k, v]): [string, string] => [`toolchain ${k}`, v]),
+      ['git commit', `${env.gitCommit ?? 'unknown'}${env.gitDirty ? ' (dirty)' : ''}`],
+      ['fd limit', `runner ${nofile(env.runnerNofile)}; server ${env.serverNofile ? nofile(env.serverNofile) : 'inherited'}`],
+      ['pinning', env.pinning.server || env.pinning.load ? `server ${env.pinning.server ?? 'any'}, load ${env.pinning.load ?? 'any'}` : 'none'],
+      ['seed', String(env.seed)],
+      ...Object.entries(env.loadGenerators).map(([k, v]): [string, string] => [`load generator ${k}`, v]),
+    ];
+    lines.push('| | |', '| --- | --- |', ...items.map(([k, v]) => `| ${escapeMarkdown(k)} | ${escapeMarkdown(v)} |`), '');
+  }
+  const source = blogPublished().source;
+  lines.push(`Blog figures: “${escapeMarkdown(source.title)}”, ${escapeMarkdown(source.author)}.`, '', '</details>', '');
+  return lines.join('\n');
+}

@@ -1,0 +1,71 @@
+import type { Run } from '@kvbench/schemas';
+import { fmtBytes, fmtCores, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtUs } from './format.js';
+
+export interface MetricDef {
+  label: string;
+  /** Unit as printed in table headers. */
+  unit: string;
+  better: 'higher' | 'lower' | null;
+  pick: (run: Run) => number | null | undefined;
+  format: (value: number) => string;
+}
+
+/** Every per-run figure a report shows, defined once: tables, charts, Markdown and terminal read the same picks. */
+export const METRICS = {
+  sent: { label: 'Requests', unit: '', better: null, pick: (r) => r.client?.sent, format: fmtInt },
+  successful: { label: 'Successful', unit: '', better: 'higher', pick: (r) => r.client?.successful, format: fmtInt },
+  failed: { label: 'Failed', unit: '', better: 'lower', pick: (r) => r.client?.failed, format: fmtInt },
+  successRate: { label: 'Success rate', unit: '%', better: 'higher', pick: (r) => r.client?.successRate, format: fmtPct },
+  rps: { label: 'RPS', unit: 'req/s', better: 'higher', pick: (r) => r.client?.rps, format: fmtRps },
+  goodput: { label: 'Goodput', unit: 'req/s', better: 'higher', pick: (r) => r.client?.goodput, format: fmtRps },
+  durationMs: { label: 'Duration', unit: '', better: 'lower', pick: (r) => r.client?.durationMs, format: fmtDuration },
+  meanUs: { label: 'Mean', unit: 'ms', better: 'lower', pick: (r) => latency(r)?.meanUs, format: fmtMs },
+  p50Us: { label: 'p50', unit: 'ms', better: 'lower', pick: (r) => latency(r)?.p50Us, format: fmtMs },
+  p90Us: { label: 'p90', unit: 'ms', better: 'lower', pick: (r) => latency(r)?.p90Us, format: fmtMs },
+  p99Us: { label: 'p99', unit: 'ms', better: 'lower', pick: (r) => latency(r)?.p99Us, format: fmtMs },
+  p999Us: { label: 'p99.9', unit: 'ms', better: 'lower', pick: (r) => latency(r)?.p999Us, format: fmtMs },
+  maxUs: { label: 'max', unit: 'ms', better: 'lower', pick: (r) => latency(r)?.maxUs, format: fmtMs },
+  cpuUsPerRequest: {
+    label: 'Server CPU per request',
+    unit: 'µs',
+    better: 'lower',
+    pick: (r) => r.serverProcess?.cpu?.usPerRequest,
+    format: fmtUs,
+  },
+  serverCores: { label: 'Server cores busy', unit: 'cores', better: null, pick: (r) => r.serverProcess?.cpu?.coresBusy, format: fmtCores },
+  clientCores: { label: 'Load generator cores busy', unit: 'cores', better: null, pick: (r) => r.client?.cpu?.coresBusy, format: fmtCores },
+  peakRssBytes: { label: 'Peak RSS', unit: '', better: 'lower', pick: (r) => r.serverProcess?.peakRssBytes, format: fmtBytes },
+  peakFds: { label: 'Peak open fds', unit: '', better: null, pick: (r) => r.serverProcess?.peakFds, format: fmtInt },
+  peakThreads: { label: 'Peak threads', unit: '', better: null, pick: (r) => r.serverProcess?.peakThreads, format: fmtInt },
+  coldStartMs: { label: 'Cold start', unit: '', better: 'lower', pick: (r) => r.coldStartMs, format: fmtDuration },
+  timeouts: { label: 'Timeouts', unit: '', better: 'lower', pick: (r) => r.client?.failures.timeouts, format: fmtInt },
+  connectionErrors: {
+    label: 'Connection errors',
+    unit: '',
+    better: 'lower',
+    pick: (r) => r.client?.failures.connectionErrors,
+    format: fmtInt,
+  },
+  clientOpenFileErrors: {
+    label: 'Client open-file errors',
+    unit: '',
+    better: 'lower',
+    pick: (r) => r.client?.failures.clientOpenFileErrors,
+    format: fmtInt,
+  },
+  incomplete: { label: 'Incomplete', unit: '', better: 'lower', pick: (r) => r.client?.failures.incomplete, format: fmtInt },
+  serverOpenFileErrors: {
+    label: 'Server open-file errors',
+    unit: 'stderr lines',
+    better: 'lower',
+    pick: (r) => r.serverProcess?.openFileErrors,
+    format: fmtInt,
+  },
+} satisfies Record<string, MetricDef>;
+
+export type MetricKey = keyof typeof METRICS;
+
+/** A latency summary only means something when the run measured at least one answer. */
+function latency(run: Run) {
+  return run.client && run.client.latency.count > 0 ? run.client.latency : undefined;
+}

@@ -1,0 +1,154 @@
+import type { Environment, Results, Run, RunStatus, Scenario, ServerInfo, Warning } from '@kvbench/schemas';
+import { assignColors } from './colors.js';
+import { METRICS, type MetricKey } from './metrics.js';
+import { spread, type Spread } from './stats.js';
+
+export interface SeriesInfo {
+  /** Unique per (server, variant): what charts and tables key on. */
+  key: string;
+  server: string;
+  variant?: string;
+  label: string;
+  color: string;
+  info?: ServerInfo;
+}
+
+export interface StepInfo {
+  name: string;
+  requests?: number;
+  durationSec?: number;
+}
+
+/** One (server, step): the repeats and the median/min/max of every metric over them. */
+export interface Cell {
+  runs: Run[];
+  statuses: Partial<Record<RunStatus, number>>;
+  figures: Record<MetricKey, Spread | null>;
+  /** Unexpected statuses by code, e.g. { "500": spread }. */
+  byStatus: Record<string, Spread>;
+}
+
+/** Everything the renderers need about one scenario, whatever number of results files it came from. */
+export interface ScenarioView {
+  name: string;
+  description: string;
+  scenario: Scenario;
+  sources: Results[];
+  complete: boolean;
+  interruptions: string[];
+  series: SeriesInfo[];
+  steps: StepInfo[];
+  cells: Map<string, Map<string, Cell>>;
+  /** Results-level warnings first, then each run's, as recorded. */
+  warnings: Warning[];
+  environments: Environment[];
+}
+
+export function seriesKey(server: string, variant?: string): string {
+  return variant ? `${server} (${variant})` : server;
+}
+
+export function cellOf(view: ScenarioView, series: string, step: string): Cell | undefined {
+  return view.cells.get(series)?.get(step);
+}
+
+export function figure(view: ScenarioView, series: string, step: string, metric: MetricKey): Spread | null {
+  return cellOf(view, series, step)?.figures[metric] ?? null;
+}
+
+/** Groups results by scenario name, in the order first seen; several files of one scenario pool their repeats. */
+export function buildViews(results: readonly Results[]): ScenarioView[] {
+  const byName = new Map<string, Results[]>();
+  for (const r of results) byName.set(r.scenario.name, [...(byName.get(r.scenario.name) ?? []), r]);
+  return [...byName.values()].map(buildView);
+}
+
+function buildView(sources: Results[]): ScenarioView {
+  const first = sources[0]!;
+  const seriesOrder: { key: string; server: string; variant?: string; info?: ServerInfo }[] = [];
+  const addSeries = (server: string, variant: string | undefined, info?: ServerInfo) => {
+    const key = seriesKey(server, variant);
+    const existing = seriesOrder.find((s) => s.key === key);
+    if (existing) existing.info ??= info;
+    else seriesOrder.push({ key, server, ...(variant ? { variant } : {}), ...(info ? { info } : {}) });
+  };
+  for (const r of sources) for (const s of r.servers) addSeries(s.name, s.variant, s);
+  for (const r of sources) for (const run of r.runs) addSeries(run.server, run.variant);
+
+  const steps: StepInfo[] = [];
+  const addStep = (step: StepInfo) => {
+    if (!steps.some((s) => s.name === step.name)) steps.push(step);
+  };
+  for (const r of sources) {
+    for (const s of r.scenario.steps) {
+      addStep({
+        name: s.name,
+        ...(s.requests !== undefined ? { requests: s.requests } : {}),
+        ...(s.durationSec !== undefined ? { durationSec: s.durationSec } : {}),
+      });
+    }
+  }
+  for (const r of sources) for (const run of r.runs) addStep({ name: run.step });
+
+  const runsBy = new Map<string, Map<string, Run[]>>();
+  for (const r of sources) {
+    for (const run of r.runs) {
+      const key = seriesKey(run.server, run.variant);
+      const bySteps = runsBy.get(key) ?? new Map<string, Run[]>();
+      bySteps.set(run.step, [...(bySteps.get(run.step) ?? []), run]);
+      runsBy.set(key, bySteps);
+    }
+  }
+  const cells = new Map<string, Map<string, Cell>>();
+  for (const [key, bySteps] of runsBy) {
+    const row = new Map<string, Cell>();
+    for (const [step, runs] of bySteps) row.set(step, buildCell(runs.sort((a, b) => a.repeat - b.repeat)));
+    cells.set(key, row);
+  }
+
+  const colors = assignColors(
+    seriesOrder.map((s) => s.key),
+    (key) => seriesOrder.find((s) => s.key === key)!.server,
+  );
+  const environments: Environment[] = [];
+  for (const r of sources) {
+    if (!environments.some((e) => JSON.stringify(e) === JSON.stringify(r.environment))) environments.push(r.environment);
+  }
+  return {
+    name: first.scenario.name,
+    description: first.scenario.description,
+    scenario: first.scenario,
+    sources,
+    complete: sources.every((r) => r.complete),
+    interruptions: sources.flatMap((r) => (r.interruption ? [r.interruption] : [])),
+    series: seriesOrder.map((s) => ({ ...s, label: s.key, color: colors.get(s.key)! })),
+    steps,
+    cells,
+    warnings: [...sources.flatMap((r) => r.warnings), ...sources.flatMap((r) => r.runs.flatMap((run) => run.warnings))],
+    environments,
+  };
+}
+
+function buildCell(runs: Run[]): Cell {
+  const figures = Object.fromEntries(
+    (Object.keys(METRICS) as MetricKey[]).map((key) => [key, spread(runs.map((run) => METRICS[key].pick(run)))]),
+  ) as Record<MetricKey, Spread | null>;
+  const codes = new Set(runs.flatMap((run) => Object.keys(run.client?.failures.byStatus ?? {})));
+  const byStatus: Record<string, Spread> = {};
+  for (const code of [...codes].sort()) {
+    const s = spread(runs.map((run) => (run.client ? (run.client.failures.byStatus[code] ?? 0) : null)));
+    if (s) byStatus[code] = s;
+  }
+  const statuses: Partial<Record<RunStatus, number>> = {};
+  for (const run of runs) statuses[run.status] = (statuses[run.status] ?? 0) + 1;
+  return { runs, statuses, figures, byStatus };
+}
+
+/** The step a reader looks at first: the largest one (last in the ladder) that has any figures. */
+export function headlineStep(view: ScenarioView): string | undefined {
+  for (let i = view.steps.length - 1; i >= 0; i--) {
+    const step = view.steps[i]!.name;
+    if (view.series.some((s) => figure(view, s.key, step, 'rps'))) return step;
+  }
+  return undefined;
+}

@@ -1,0 +1,166 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderComparisonHtml } from '../src/html/comparison.js';
+import { renderIndexHtml } from '../src/html/index-page.js';
+import { renderHtml } from '../src/html/report.js';
+import { comparisonFixture } from './fixtures/comparison.js';
+import { blogResults, hostileResults, partialResults } from './fixtures/make-results.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../reports/screenshots');
+const skip = !existsSync(CHROMIUM) && process.env.KVBENCH_SKIP_BROWSER === '1';
+if (skip) {
+  console.warn(
+    `\n!!! SKIPPING the end-to-end browser test: ${CHROMIUM} is missing and KVBENCH_SKIP_BROWSER=1 is set.\n` +
+      '!!! The HTML report has NOT been checked in a real browser. Install it with: apt-get install -y chromium\n',
+  );
+}
+
+/** What a page did while it loaded: everything here must stay empty for a report that works offline. */
+interface Observed {
+  errors: string[];
+  requests: string[];
+  dialogs: string[];
+}
+
+describe.skipIf(skip)('reports in headless Chromium, opened from disk', () => {
+  let context: BrowserContext;
+  let dir: string;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `Chromium is not at ${CHROMIUM}: install it (apt-get update && apt-get install -y chromium) ` +
+          'or set KVBENCH_SKIP_BROWSER=1 to skip this test on purpose.',
+      );
+    }
+    dir = await mkdtemp(path.join(tmpdir(), 'kvbench-browser-'));
+    context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      viewport: { width: 1280, height: 900 },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function open(name: string, html: string): Promise<{ page: Page; seen: Observed; url: string }> {
+    const file = path.join(dir, name);
+    await writeFile(file, html);
+    const url = pathToFileURL(file).href;
+    const page = await context.newPage();
+    const seen: Observed = { errors: [], requests: [], dialogs: [] };
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') seen.errors.push(`console.${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => seen.errors.push(`page error: ${e.message}`));
+    page.on('requestfailed', (r) => seen.errors.push(`request failed: ${r.url()}`));
+    page.on('request', (r) => {
+      if (r.url() !== url) seen.requests.push(r.url());
+    });
+    page.on('dialog', async (d) => {
+      seen.dialogs.push(d.message());
+      await d.dismiss();
+    });
+    await page.goto(url, { waitUntil: 'load' });
+    return { page, seen, url };
+  }
+
+  /** Per canvas: its size, how many pixels are painted at all, and how many carry a colour (series, not grid). */
+  function canvasInk(page: Page) {
+    return page.evaluate(() =>
+      [...document.querySelectorAll('canvas')].map((canvas) => {
+        const ctx = canvas.getContext('2d')!;
+        const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+        let painted = 0;
+        let coloured = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          if (data[i + 3]! === 0) continue;
+          painted++;
+          const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
+          if (Math.max(r, g, b) - Math.min(r, g, b) > 60) coloured++;
+        }
+        return { id: canvas.id, width: canvas.width, height: canvas.height, painted, coloured };
+      }),
+    );
+  }
+
+  async function expectEveryChartDrawn(page: Page, seen: Observed) {
+    const canvases = await canvasInk(page);
+    expect(canvases.length).toBeGreaterThan(0);
+    expect(await page.evaluate(() => document.documentElement.getAttribute('data-charts'))).toBe(String(canvases.length));
+    for (const c of canvases) {
+      expect(c.width * c.height, `${c.id} has no size`).toBeGreaterThan(0);
+      expect(c.painted, `${c.id} is blank`).toBeGreaterThan(c.width * c.height * 0.01);
+      expect(c.coloured, `${c.id} drew no series`).toBeGreaterThan(20);
+    }
+    expect(seen.errors).toEqual([]);
+    expect(seen.requests).toEqual([]);
+  }
+
+  it('draws every chart of the full report, with no error and no network request; saves a screenshot', async () => {
+    const { page, seen } = await open('blog.html', renderHtml([blogResults()]));
+    await expectEveryChartDrawn(page, seen);
+    await mkdir(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'report-blog.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 1000 });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'report-blog-top.png') });
+    await page.close();
+  }, 60_000);
+
+  it('draws a partial report and several scenarios on one page', async () => {
+    const { page, seen } = await open('partial.html', renderHtml([blogResults(), partialResults()]));
+    await expectEveryChartDrawn(page, seen);
+    expect(await page.locator('.banner.partial').count()).toBe(2);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'report-partial-top.png') });
+    await page.locator('#s2-glance').scrollIntoViewIfNeeded();
+    await page.locator('#s2-scenario').screenshot({ path: path.join(SCREENSHOTS, 'report-partial-scenario.png') });
+    await page.close();
+  }, 60_000);
+
+  it('runs no script from a hostile results file and shows its text as text', async () => {
+    const { page, seen } = await open('hostile.html', renderHtml([hostileResults()]));
+    await expectEveryChartDrawn(page, seen);
+    expect(seen.dialogs).toEqual([]);
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.locator('script').count()).toBe(3);
+    expect(await page.locator('pre', { hasText: '</script><img src=x onerror=alert(1)>' }).count()).toBeGreaterThan(0);
+    expect(await page.locator('th', { hasText: '<script>alert(1)</script>' }).count()).toBeGreaterThan(0);
+    await page.close();
+  }, 60_000);
+
+  it('draws the comparison and index pages', async () => {
+    const cmp = await open('comparison.html', renderComparisonHtml(comparisonFixture()));
+    await expectEveryChartDrawn(cmp.page, cmp.seen);
+    await cmp.page.screenshot({ path: path.join(SCREENSHOTS, 'comparison.png'), fullPage: true });
+    await cmp.page.close();
+    const idx = await open(
+      'index.html',
+      renderIndexHtml([
+        { href: 'blog.html', results: blogResults() },
+        { href: 'partial.html', results: partialResults() },
+      ]),
+    );
+    await expectEveryChartDrawn(idx.page, idx.seen);
+    await idx.page.screenshot({ path: path.join(SCREENSHOTS, 'index.png'), fullPage: true });
+    await idx.page.close();
+  }, 60_000);
+});
