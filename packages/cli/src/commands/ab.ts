@@ -1,0 +1,105 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { compareVariants } from '@kvbench/compare';
+import { exec, findServers, selectServers } from '@kvbench/launcher';
+import { renderTerminal, writeReport } from '@kvbench/report';
+import { ManifestTarget, loadScenario, runScenario, type Target } from '@kvbench/runner';
+import { cpuList, generator, parse, positiveInt } from '../args.js';
+import { interruptibly } from '../interrupt.js';
+import { projectPaths } from '../paths.js';
+import { terminalReporter } from '../terminal-progress.js';
+import { UsageError } from '../usage-error.js';
+import { publishComparison } from './compare.js';
+
+export const abUsage = `kvbench ab <scenario> --base REV [options]
+  Same-run A/B: builds every server from git revision REV ("base") and from the working tree ("head"), measures
+  them interleaved (base, head, base, head …) in one run on this machine, and compares them by the regression rule.
+  Machine drift hits both sides alike, which comparing against numbers from another day cannot promise.
+  --servers a,b          which servers (default: the scenario's, else all)
+  --repeat N             repeats per side (default: the scenario's; use at least 3)
+  --seed S  --generator NAME  --pin-server CPUS  --pin-load CPUS   as for kvbench run
+  --markdown FILE        append the comparison's Markdown there (e.g. "$GITHUB_STEP_SUMMARY")
+  --report-only          exit 0 even on a regression`;
+
+export async function abCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('ab', argv, {
+    base: { type: 'string' },
+    servers: { type: 'string' },
+    repeat: { type: 'string' },
+    seed: { type: 'string' },
+    generator: { type: 'string' },
+    'pin-server': { type: 'string' },
+    'pin-load': { type: 'string' },
+    markdown: { type: 'string' },
+    'report-only': { type: 'boolean' },
+  });
+  if (positionals.length !== 1) throw new UsageError(`kvbench ab: expected one scenario\n${abUsage}`);
+  if (!values.base) throw new UsageError('kvbench ab: --base REV is required (a branch, tag or commit to compare against)');
+  const paths = projectPaths();
+  const loaded = await loadScenario(positionals[0]!, paths.scenarios);
+  const repeat = positiveInt('--repeat', values.repeat);
+  const seed = positiveInt('--seed', values.seed);
+  const gen = generator(values.generator);
+  const pinning = {
+    ...(values['pin-server'] ? { server: cpuList('--pin-server', values['pin-server']) } : {}),
+    ...(values['pin-load'] ? { load: cpuList('--pin-load', values['pin-load']) } : {}),
+  };
+
+  const commit = await git(['rev-parse', '--verify', `${values.base}^{commit}`], paths.root).catch(() => {
+    throw new UsageError(`kvbench ab: --base ${values.base} is not a git revision here (try a branch, tag or commit; in CI fetch it first)`);
+  });
+  const worktree = await mkdtemp(path.join(os.tmpdir(), 'kvbench-base-'));
+  const interrupt = interruptibly();
+  try {
+    process.stderr.write(`checking out base ${values.base} (${commit.slice(0, 12)}) in ${worktree}\n`);
+    await git(['worktree', 'add', '--detach', worktree, commit], paths.root);
+    // The TypeScript server builds with the workspace's tsc; the store already holds every package, so offline.
+    await run(['pnpm', 'install', '--frozen-lockfile', '--offline', '--silent'], worktree).catch(() =>
+      run(['pnpm', 'install', '--frozen-lockfile', '--silent'], worktree),
+    );
+    const names = values.servers?.split(',').map((s) => s.trim()).filter(Boolean) ?? loaded.scenario.servers;
+    const head = selectServers(await findServers(paths.servers), names);
+    const base = await findServers(path.join(worktree, 'servers'));
+    const targets: Target[] = [];
+    for (const h of head) {
+      const b = base.find((d) => d.manifest.name === h.manifest.name);
+      if (!b) {
+        process.stderr.write(`  ${h.manifest.name}: not in ${values.base}; measured only in head, not compared\n`);
+        continue;
+      }
+      // Base then head for each server: the plan's server order is the A B A B interleaving.
+      targets.push(new ManifestTarget(b, 'base'), new ManifestTarget(h, 'head'));
+    }
+    if (targets.length === 0) throw new UsageError(`kvbench ab: no server exists in both ${values.base} and the working tree`);
+
+    const { results, file } = await runScenario({
+      repoRoot: paths.root,
+      loaded,
+      targets,
+      resultsDir: paths.results,
+      ...(repeat !== undefined ? { repeat } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+      ...(gen ? { generator: gen } : {}),
+      pinning,
+      signal: interrupt.signal,
+      reporter: terminalReporter(),
+    });
+    process.stdout.write(`\n${renderTerminal(results)}\nresults: ${path.relative(process.cwd(), file)}\n`);
+    process.stdout.write(`report: ${path.relative(process.cwd(), await writeReport([results], paths.reports))}\n\n`);
+    const comparison = compareVariants(results, { baselineLabel: `base ${values.base} (${commit.slice(0, 12)})`, currentLabel: 'head (working tree)' });
+    return publishComparison(comparison, { markdown: values.markdown, reportOnly: Boolean(values['report-only']) });
+  } finally {
+    interrupt.dispose();
+    await git(['worktree', 'remove', '--force', worktree], paths.root).catch(() => undefined);
+    await rm(worktree, { recursive: true, force: true });
+  }
+}
+
+async function run(argv: string[], cwd: string): Promise<string> {
+  const result = await exec(argv, { cwd, timeoutMs: 10 * 60_000 });
+  if (result.code !== 0) throw new Error(`${argv.join(' ')} failed in ${cwd}:\n${result.output.trim().split('\n').slice(-10).join('\n')}`);
+  return result.output.trim();
+}
+
+const git = (args: string[], cwd: string) => run(['git', ...args], cwd);

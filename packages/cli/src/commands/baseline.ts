@@ -1,0 +1,43 @@
+import path from 'node:path';
+import { findServers, selectServers } from '@kvbench/launcher';
+import { renderTerminal } from '@kvbench/report';
+import { ManifestTarget, loadScenario, runScenario, writeResults } from '@kvbench/runner';
+import { parse, positiveInt } from '../args.js';
+import { interruptibly } from '../interrupt.js';
+import { projectPaths } from '../paths.js';
+import { terminalReporter } from '../terminal-progress.js';
+
+export const baselineUsage = `kvbench baseline [scenario] [--repeat N]
+  Refreshes the committed baseline: runs the scenario (default: ci) on every server and writes
+  results/baseline/<scenario>.json, the file .ci/run and the workflow compare against. Commit it with a note of
+  the machine it came from.`;
+
+export async function baselineCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('baseline', argv, { repeat: { type: 'string' } });
+  const paths = projectPaths();
+  const loaded = await loadScenario(positionals[0] ?? 'ci', paths.scenarios);
+  const targets = selectServers(await findServers(paths.servers), loaded.scenario.servers).map((def) => new ManifestTarget(def));
+  const repeat = positiveInt('--repeat', values.repeat);
+  const interrupt = interruptibly();
+  try {
+    const { results } = await runScenario({
+      repoRoot: paths.root,
+      loaded,
+      targets,
+      resultsDir: paths.results,
+      ...(repeat !== undefined ? { repeat } : {}),
+      signal: interrupt.signal,
+      reporter: terminalReporter(),
+    });
+    if (!results.complete) {
+      process.stderr.write('kvbench baseline: the run did not complete; the baseline was NOT replaced\n');
+      return 130;
+    }
+    const file = path.join(paths.baseline, `${loaded.scenario.name}.json`);
+    await writeResults(file, results);
+    process.stdout.write(`${renderTerminal(results)}\nbaseline: ${path.relative(process.cwd(), file)}\n`);
+    return 0;
+  } finally {
+    interrupt.dispose();
+  }
+}

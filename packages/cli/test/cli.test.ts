@@ -1,0 +1,112 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES_DIR } from '@kvbench/launcher';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const MAIN = path.join(ROOT, 'packages/cli/src/main.ts');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+const FAKE = path.join(FIXTURES_DIR, 'fake-server.mjs');
+
+function kvbench(args: string[]) {
+  const result = spawnSync(TSX, [MAIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+async function tempDir(prefix: string) {
+  return mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+/** Server processes whose command line holds `marker` (not the CLI itself, whose --command argument holds it too). */
+function processesWith(marker: string): string[] {
+  const out = spawnSync('pgrep', ['-af', marker], { encoding: 'utf8' }).stdout;
+  return out.split('\n').filter((line) => line.includes(marker) && !line.includes('pgrep') && !line.includes('main.ts'));
+}
+
+async function scenarioFile(dir: string, body: object) {
+  const file = path.join(dir, 'scenario.json');
+  await writeFile(file, JSON.stringify(body));
+  return file;
+}
+
+describe('kvbench run', () => {
+  it('rejects a bad flag with one line that names it, exit 2', () => {
+    const { code, stderr } = kvbench(['run', 'blog', '--repeat', 'three']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--repeat three: expected a positive whole number/);
+    const unknown = kvbench(['run', 'blog', '--colour']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--colour/);
+  });
+
+  it('names a bad scenario field by its path before anything starts, exit 2', async () => {
+    const dir = await tempDir('kvbench-cli-');
+    const file = await scenarioFile(dir, { name: 'x', steps: [{ name: 'a', requests: 10, connections: -1 }] });
+    const { code, stderr } = kvbench(['run', file]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(file);
+    expect(stderr).toMatch(/steps\[0\]\.connections: /);
+  });
+
+  it('lists the known scenarios when one is missing', () => {
+    const { code, stderr } = kvbench(['run', 'blgo']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/no scenario "blgo".*known scenarios: .*blog-quick/);
+  });
+
+  it('runs a server started by a user command, records its crash, and prints the results and report paths', async () => {
+    const dir = await tempDir('kvbench-cli-');
+    const marker = `crashy-${process.pid}`;
+    const file = await scenarioFile(dir, { name: 'cli-crash', load: { connections: 20 }, steps: [{ name: 'a', requests: 3000 }] });
+    const { code, stdout } = kvbench([
+      'run', file, '--results-dir', dir, '--name', 'crashy',
+      '--command', `node ${FAKE} --crash-after 400 --marker ${marker} {flags}`,
+    ]);
+    expect(code).toBe(0);
+    const resultsPath = /results: (.+\.json)/.exec(stdout)?.[1];
+    const reportPath = /report: (.+\.html)/.exec(stdout)?.[1];
+    expect(resultsPath && reportPath).toBeTruthy();
+    const results = JSON.parse(await readFile(path.resolve(ROOT, resultsPath!), 'utf8'));
+    expect(results.runs[0].status).toBe('server-crashed');
+    expect(stdout.trimEnd().split('\n').at(-1)).toMatch(/^report: .+\.html$/);
+    expect(processesWith(marker)).toEqual([]);
+  });
+
+  it('on Ctrl-C stops the server, keeps the partial results marked as such, and leaves no process behind', async () => {
+    const dir = await tempDir('kvbench-cli-');
+    const marker = `sigint-${process.pid}`;
+    const file = await scenarioFile(dir, {
+      name: 'cli-sigint',
+      load: { connections: 10 },
+      steps: [{ name: 'short', requests: 200 }, { name: 'long', durationSec: 60 }],
+    });
+    const child = spawn(TSX, [
+      MAIN, 'run', file, '--results-dir', dir, '--no-report', '--name', 'fake',
+      '--command', `node ${FAKE} --marker ${marker} {flags}`,
+    ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (/\[2\/2\] fake long/.test(stderr)) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 100);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(processesWith(marker)).toHaveLength(1);
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(processesWith(marker)).toEqual([]);
+    const [resultsFile] = (await readdir(dir)).filter((f) => f.startsWith('cli-sigint-'));
+    const results = JSON.parse(await readFile(path.join(dir, resultsFile!), 'utf8'));
+    expect(results.complete).toBe(false);
+    expect(results.runs.map((r: { status: string }) => r.status)).toEqual(['ok', 'interrupted']);
+    expect(results.runs[1].client.sent).toBeGreaterThan(0);
+  });
+});
