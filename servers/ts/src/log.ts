@@ -12,13 +12,14 @@ export const logToStderr: Logger = (line) => {
 let systemErrors: Map<number, [string, string]> | undefined;
 
 /**
- * An error as `CODE: description, syscall 'path'`. Node's fs errors already read that way; socket errors such as
- * accept's carry only `accept EMFILE`, so the description ("too many open files") is looked up from libuv's table.
+ * An error with the system's own text. Node's fs and listen errors already carry it; socket errors such as
+ * accept's read only `accept EMFILE`, so the text ("too many open files") is looked up from libuv's table.
  */
 export function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const e = err as NodeJS.ErrnoException;
-  if (typeof e.code !== 'string' || e.message.startsWith(`${e.code}:`)) return e.message;
+  // `EMFILE: too many open files, open '...'`, `listen EADDRINUSE: address already in use 127.0.0.1:8000`
+  if (typeof e.code !== 'string' || e.message.includes(`${e.code}:`)) return e.message;
   if (typeof e.errno === 'number') {
     systemErrors ??= getSystemErrorMap();
     const known = systemErrors.get(e.errno);

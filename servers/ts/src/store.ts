@@ -35,6 +35,25 @@ export function ttlSecondsToMs(seconds: number): number {
   return ms > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : ms;
 }
 
+/**
+ * The deepest nesting of arrays and objects a value may have. JSON.parse takes any depth, but JSON.stringify
+ * recurses and throws a RangeError past a few thousand levels, and every stored value is stringified again by GET
+ * and by the flush. 512 is far below where that happens and far above what a real value needs.
+ */
+export const MAX_VALUE_DEPTH = 512;
+
+/** True if `value` nests arrays and objects more than `limit` levels deep. Recurses at most `limit` + 1 times. */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (limit === 0) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (nestedDeeperThan(item, limit - 1)) return true;
+    return false;
+  }
+  for (const key in value) if (nestedDeeperThan((value as Record<string, unknown>)[key], limit - 1)) return true;
+  return false;
+}
+
 export class Shard {
   readonly entries = new Map<string, Entry>();
   /**
@@ -53,7 +72,9 @@ export class Store {
   readonly shards: readonly Shard[];
 
   constructor(readonly shardCount: number) {
-    if (!Number.isInteger(shardCount) || shardCount < 1) throw new RangeError(`shard count must be >= 1, got ${shardCount}`);
+    if (!Number.isInteger(shardCount) || shardCount < 1) {
+      throw new RangeError(`shard count must be >= 1, got ${shardCount}`);
+    }
     this.shards = Array.from({ length: shardCount }, () => new Shard());
   }
 

@@ -1,0 +1,390 @@
+// The HTTP API on node:http: routing, body reading with a size cap, request validation and JSON errors.
+//
+// Hot path (POST /kv from 1000 keep-alive connections): no closure per request. The body listeners are
+// module-level functions that keep their state on the request object itself (KvRequest, handed to node:http as
+// its IncomingMessage class), and every constant response has its headers and body built once, here.
+import { createServer, IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+import { MAX_VALUE_DEPTH, nestedDeeperThan, NO_TTL, ttlSecondsToMs, type Store } from './store.js';
+
+/** Largest accepted body; one byte more is 413. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** Largest accepted key, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 1024;
+
+/** Timeouts, in ms. Read once, when the server is created. */
+export const TIMEOUTS: Readonly<Record<'keepAlive' | 'headers' | 'request' | 'check', number>> = {
+  /**
+   * How long an idle keep-alive connection stays open (Node's default is 5 s). A benchmark client holding 1000
+   * connections may leave some idle for a while between bursts; if the server closes one just as the client
+   * reuses it, that request fails with ECONNRESET. Clients that read the `Keep-Alive: timeout=65` hint (undici)
+   * close first; the others mostly have shorter idle timeouts of their own.
+   */
+  keepAlive: 65_000,
+  /** A client that has started a request must finish its headers within this... */
+  headers: 10_000,
+  /** ...and its whole request (a 1 MiB body included) within this, so a stalled client cannot hold a socket forever. */
+  request: 30_000,
+  /** How often Node checks the two limits above. Its default (30 s) would let a stalled client stay much longer. */
+  check: 2_000,
+};
+
+/** The request class node:http creates for us: IncomingMessage plus the state of reading a POST body. */
+export class KvRequest extends IncomingMessage {
+  kvApp: KvApp | null = null;
+  kvRes: ServerResponse | null = null;
+  /** The body while it is read: the first chunk alone (the usual case), or all of them once a second arrives. */
+  bodyFirst: Buffer | null = null;
+  bodyChunks: Buffer[] | null = null;
+  bodySize = 0;
+}
+
+type Response = ServerResponse;
+
+/**
+ * Per-connection state for pipelining. node:http emits 'request' for every pipelined request as soon as its
+ * headers are parsed, while an earlier POST's body is still waiting in its stream: handled at once, a GET pipelined
+ * after a POST would run before the POST is applied and miss its write. RFC 9112 lets a server overlap only safe
+ * methods, so while a POST on a connection is reading its body, later requests on that connection wait here.
+ */
+const BODY_PENDING = Symbol('kv.bodyPending');
+const WAITING = Symbol('kv.waiting');
+interface KvSocket extends Socket {
+  [BODY_PENDING]?: boolean;
+  [WAITING]?: Array<KvRequest | Response>;
+}
+
+function bodyPending(socket: KvSocket): boolean {
+  return socket[BODY_PENDING] === true;
+}
+
+// ---- precomputed responses ----------------------------------------------------------------------------------
+
+interface Canned {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+function canned(status: number, body: string, extra: Record<string, string> = {}): Canned {
+  return {
+    status,
+    body,
+    headers: { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), ...extra },
+  };
+}
+
+function cannedError(status: number, reason: string, extra: Record<string, string> = {}): Canned {
+  return canned(status, JSON.stringify({ error: reason }), extra);
+}
+
+/** An explicit Content-Length: with writeHead() and no body, Node would otherwise send a chunked empty body. */
+const CREATED_HEADERS = { 'Content-Length': '0' };
+const JSON_TYPE = 'application/json';
+
+const HEALTHY = canned(200, '{"status":"ok"}');
+const NOT_FOUND = cannedError(404, 'not found');
+const KEY_NOT_FOUND = cannedError(404, 'key not found');
+const BAD_PERCENT = cannedError(400, 'key is not validly percent-encoded');
+const BAD_JSON = cannedError(400, 'body is not valid JSON');
+const UNSUPPORTED_TYPE = cannedError(415, 'Content-Type must be application/json');
+/** The rest of an oversized body is never read, so the connection cannot be reused: say so, and Node closes it. */
+const TOO_LARGE = cannedError(413, `body is larger than ${MAX_BODY_BYTES} bytes (1 MiB)`, { Connection: 'close' });
+const NOT_ALLOWED_KV = cannedError(405, 'method not allowed', { Allow: 'POST' });
+const NOT_ALLOWED_KEY = cannedError(405, 'method not allowed', { Allow: 'GET, HEAD, DELETE' });
+const NOT_ALLOWED_READ = cannedError(405, 'method not allowed', { Allow: 'GET, HEAD' });
+
+function send(res: Response, c: Canned): void {
+  res.writeHead(c.status, c.headers);
+  res.end(c.body);
+}
+
+function sendJson(res: Response, status: number, body: string): void {
+  res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function sendBadRequest(res: Response, reason: string): void {
+  sendJson(res, 400, JSON.stringify({ error: reason }));
+}
+
+/** Raw responses for connections whose request could not even be parsed (there is no ServerResponse then). */
+function rawError(status: number, statusText: string, reason: string): string {
+  const body = JSON.stringify({ error: reason });
+  return (
+    `HTTP/1.1 ${status} ${statusText}\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  );
+}
+const RAW_BAD_REQUEST = rawError(400, 'Bad Request', 'malformed HTTP request');
+const RAW_HEADERS_TOO_LARGE = rawError(431, 'Request Header Fields Too Large', 'request headers too large');
+const RAW_TIMEOUT = rawError(408, 'Request Timeout', 'request not received in time');
+
+// ---- validation ---------------------------------------------------------------------------------------------
+
+/** A POST /kv body that passed validatePut. */
+export interface PutBody {
+  key: string;
+  value: unknown;
+  ttl?: number | null;
+}
+
+/**
+ * Checks a parsed POST /kv body against the spec; returns the reason it is invalid, or undefined if it is valid
+ * (and then `doc` is a PutBody).
+ */
+export function validatePut(doc: unknown): string | undefined {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'body must be a JSON object';
+  let hasKey = false;
+  let hasValue = false;
+  // for...in sees only own properties here: JSON.parse builds plain objects, and a "__proto__" member is an own one.
+  for (const field in doc) {
+    if (field === 'key') hasKey = true;
+    else if (field === 'value') hasValue = true;
+    else if (field !== 'ttl') return `unknown field ${JSON.stringify(field)} (allowed: key, value, ttl)`;
+  }
+  const { key, ttl } = doc as { key?: unknown; ttl?: unknown };
+  if (!hasKey) return 'key is required';
+  if (typeof key !== 'string') return 'key must be a string';
+  if (key.length === 0) return 'key must not be empty';
+  // A UTF-16 code unit is at most 3 UTF-8 bytes, so short keys skip the byte count.
+  if (key.length * 3 > MAX_KEY_BYTES && Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
+    return `key is longer than ${MAX_KEY_BYTES} UTF-8 bytes`;
+  }
+  if (!hasValue) return 'value is required';
+  if (nestedDeeperThan((doc as { value?: unknown }).value, MAX_VALUE_DEPTH)) {
+    return `value is nested more than ${MAX_VALUE_DEPTH} levels deep`;
+  }
+  if (ttl !== undefined && ttl !== null && !(typeof ttl === 'number' && Number.isFinite(ttl) && ttl > 0)) {
+    return 'ttl must be a number of seconds greater than 0, or null';
+  }
+  return undefined;
+}
+
+/** True for `application/json`, parameters (`; charset=utf-8`) and any letter case allowed. */
+export function isJsonContentType(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  if (header === JSON_TYPE) return true;
+  const semi = header.indexOf(';');
+  return (semi === -1 ? header : header.slice(0, semi)).trim().toLowerCase() === JSON_TYPE;
+}
+
+/**
+ * The first value of header `lowerName` (lowercase), read from rawHeaders: `req.headers` is built lazily on first
+ * access, a whole object per request that the hot path does not otherwise need.
+ */
+function rawHeader(raw: readonly string[], lowerName: string): string | undefined {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === lowerName.length && (name === lowerName || name.toLowerCase() === lowerName)) return raw[i + 1];
+  }
+  return undefined;
+}
+
+/** The key in `/kv/{key}` percent-decoded, or undefined if its encoding is bad. */
+function decodeKey(raw: string): string | undefined {
+  if (!raw.includes('%')) return raw;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- body reading (module-level listeners: `this` is the request) ---------------------------------------------
+
+function onBodyData(this: KvRequest, chunk: Buffer): void {
+  const size = this.bodySize + chunk.length;
+  if (size > MAX_BODY_BYTES) {
+    // Answer now rather than after reading the rest; the response closes the connection, and until then the
+    // remaining bytes flow into nothing (the stream stays in flowing mode with no data listener).
+    this.removeListener('data', onBodyData);
+    this.removeListener('end', onBodyEnd);
+    this.bodyFirst = null;
+    this.bodyChunks = null;
+    send(this.kvRes!, TOO_LARGE);
+    this.kvApp!.bodyDone(this.socket as KvSocket);
+    return;
+  }
+  this.bodySize = size;
+  if (this.bodyFirst === null) this.bodyFirst = chunk;
+  else if (this.bodyChunks === null) this.bodyChunks = [this.bodyFirst, chunk];
+  else this.bodyChunks.push(chunk);
+}
+
+function onBodyEnd(this: KvRequest): void {
+  const body =
+    this.bodyChunks !== null ? Buffer.concat(this.bodyChunks, this.bodySize).toString('utf8')
+    : this.bodyFirst !== null ? this.bodyFirst.toString('utf8')
+    : '';
+  this.bodyFirst = null;
+  this.bodyChunks = null;
+  this.kvApp!.put(this.kvRes!, body);
+  this.kvApp!.bodyDone(this.socket as KvSocket);
+}
+
+// ---- the application ----------------------------------------------------------------------------------------
+
+export class KvApp {
+  constructor(private readonly store: Store) {}
+
+  /** The request listener (an arrow property, so node:http can call it unbound). */
+  readonly handle = (req: KvRequest, res: Response): void => {
+    const socket = req.socket as KvSocket;
+    if (bodyPending(socket)) {
+      (socket[WAITING] ??= []).push(req, res);
+      return;
+    }
+    this.route(req, res);
+  };
+
+  /** Called once a POST has been answered: runs the requests that were pipelined behind it, in order. */
+  bodyDone(socket: KvSocket): void {
+    socket[BODY_PENDING] = false;
+    const waiting = socket[WAITING];
+    // Each may be a POST that starts reading its own body; the rest then wait for that one.
+    while (waiting !== undefined && waiting.length > 0 && !bodyPending(socket)) {
+      const req = waiting.shift() as KvRequest;
+      this.route(req, waiting.shift() as Response);
+    }
+  }
+
+  private route(req: KvRequest, res: Response): void {
+    const url = req.url ?? '/';
+    const method = req.method;
+    // The benchmark's request first, before any string slicing.
+    if (url === '/kv') {
+      if (method === 'POST') this.beginPut(req, res);
+      else send(res, NOT_ALLOWED_KV);
+      return;
+    }
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    if (path.startsWith('/kv/')) {
+      const raw = path.slice(4);
+      // `{key}` is exactly one non-empty segment; `/kv/a/b` and `/kv/` are routes that do not exist.
+      if (raw.length === 0 || raw.includes('/')) return send(res, NOT_FOUND);
+      if (method === 'GET' || method === 'HEAD') return this.get(res, raw);
+      if (method === 'DELETE') return this.delete(res, raw);
+      return send(res, NOT_ALLOWED_KEY);
+    }
+    switch (path) {
+      case '/kv':
+        return method === 'POST' ? this.beginPut(req, res) : send(res, NOT_ALLOWED_KV);
+      case '/healthz':
+        return method === 'GET' || method === 'HEAD' ? send(res, HEALTHY) : send(res, NOT_ALLOWED_READ);
+      case '/stats':
+        return method === 'GET' || method === 'HEAD' ?
+            sendJson(res, 200, JSON.stringify(this.store.stats()))
+          : send(res, NOT_ALLOWED_READ);
+      default:
+        return send(res, NOT_FOUND);
+    }
+  }
+
+  /**
+   * For a request sent with `Expect: 100-continue` (curl does so above 1 MiB): refuse an oversized or non-JSON
+   * body before the client sends it, otherwise invite the body and carry on as usual.
+   */
+  readonly handleContinue = (req: KvRequest, res: Response): void => {
+    if (req.method === 'POST' && isPutPath(req.url)) {
+      if (declaredTooLarge(req)) return send(res, TOO_LARGE);
+      if (!isJsonContentType(rawHeader(req.rawHeaders, 'content-type'))) return send(res, UNSUPPORTED_TYPE);
+    }
+    res.writeContinue();
+    this.handle(req, res);
+  };
+
+  private beginPut(req: KvRequest, res: Response): void {
+    if (declaredTooLarge(req)) return send(res, TOO_LARGE);
+    if (!isJsonContentType(rawHeader(req.rawHeaders, 'content-type'))) return send(res, UNSUPPORTED_TYPE);
+    req.kvApp = this;
+    req.kvRes = res;
+    (req.socket as KvSocket)[BODY_PENDING] = true;
+    req.on('data', onBodyData);
+    req.on('end', onBodyEnd);
+    // No 'error' listener: an IncomingMessage whose client vanished mid-body emits 'error' only if someone listens
+    // (node:http keeps that for compatibility), and there would be no one left to answer anyway.
+  }
+
+  put(res: Response, body: string): void {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(body);
+    } catch {
+      return send(res, BAD_JSON);
+    }
+    const invalid = validatePut(doc);
+    if (invalid !== undefined) return sendBadRequest(res, invalid);
+    const { key, value, ttl } = doc as PutBody;
+    this.store.put(key, value, ttl === undefined || ttl === null ? NO_TTL : ttlSecondsToMs(ttl));
+    res.writeHead(201, CREATED_HEADERS);
+    res.end();
+  }
+
+  private get(res: Response, raw: string): void {
+    const key = decodeKey(raw);
+    if (key === undefined) return send(res, BAD_PERCENT);
+    const entry = this.store.get(key);
+    if (entry === undefined) return send(res, KEY_NOT_FOUND);
+    sendJson(res, 200, `{"value":${JSON.stringify(entry.value)}}`);
+  }
+
+  private delete(res: Response, raw: string): void {
+    const key = decodeKey(raw);
+    if (key === undefined) return send(res, BAD_PERCENT);
+    this.store.delete(key);
+    res.writeHead(204);
+    res.end();
+  }
+}
+
+function isPutPath(url: string | undefined): boolean {
+  return url === '/kv' || (url !== undefined && url.startsWith('/kv?'));
+}
+
+function declaredTooLarge(req: KvRequest): boolean {
+  const length = rawHeader(req.rawHeaders, 'content-length');
+  // node:http has already rejected a Content-Length that is not a plain decimal number.
+  return length !== undefined && Number(length) > MAX_BODY_BYTES;
+}
+
+/**
+ * A request node:http could not parse (or that timed out) has no ServerResponse: answer on the socket itself, as
+ * JSON like every other error, and close it. Not logged: it is the client's error, and a benchmark's worth of
+ * resets would drown the server's own errors.
+ */
+function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const response =
+    err.code === 'HPE_HEADER_OVERFLOW' ? RAW_HEADERS_TOO_LARGE
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? RAW_TIMEOUT
+    : RAW_BAD_REQUEST;
+  socket.end(response, () => socket.destroy());
+}
+
+/**
+ * The HTTP server for `store`, not yet listening. Its 'error' events are the caller's: a failed listen is fatal,
+ * while errors once listening (accept() failing, above all) are to be logged and survived.
+ */
+export function createKvServer(store: Store): Server<typeof KvRequest> {
+  const app = new KvApp(store);
+  const server = createServer<typeof KvRequest>(
+    {
+      IncomingMessage: KvRequest,
+      keepAliveTimeout: TIMEOUTS.keepAlive,
+      headersTimeout: TIMEOUTS.headers,
+      requestTimeout: TIMEOUTS.request,
+      connectionsCheckingInterval: TIMEOUTS.check,
+    },
+    app.handle,
+  );
+  server.on('checkContinue', app.handleContinue);
+  server.on('clientError', onClientError);
+  return server;
+}

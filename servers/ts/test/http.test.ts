@@ -1,0 +1,364 @@
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { createKvServer, isJsonContentType, MAX_BODY_BYTES, validatePut } from '../src/http.js';
+import { Store } from '../src/store.js';
+
+let store: Store;
+let server: ReturnType<typeof createKvServer>;
+let base: string;
+let port: number;
+
+beforeAll(async () => {
+  store = new Store(5);
+  server = createKvServer(store);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+  base = `http://127.0.0.1:${port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+beforeEach(() => {
+  for (const shard of store.shards) shard.entries.clear();
+});
+
+async function post(body: string, contentType: string | null = 'application/json'): Promise<Response> {
+  const headers: Record<string, string> = {};
+  if (contentType !== null) headers['content-type'] = contentType;
+  // A Uint8Array body, so fetch adds no Content-Type of its own.
+  return fetch(`${base}/kv`, { method: 'POST', headers, body: new TextEncoder().encode(body) });
+}
+
+async function expectError(res: Response, status: number, reason?: RegExp): Promise<void> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toBe('application/json');
+  const body = (await res.json()) as { error?: unknown };
+  expect(typeof body.error).toBe('string');
+  if (reason) expect(body.error).toMatch(reason);
+}
+
+/** Sends raw bytes on a fresh connection and collects everything the server sends until it closes or goes quiet. */
+function raw(data: string | Buffer, quietMs = 300): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    let timer: NodeJS.Timeout | undefined;
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(received);
+    };
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1');
+      clearTimeout(timer);
+      timer = setTimeout(done, quietMs);
+    });
+    socket.on('close', done);
+    socket.on('error', (err) => (received ? done() : reject(err)));
+    socket.write(data);
+    timer = setTimeout(done, quietMs * 3);
+  });
+}
+
+describe('POST /kv', () => {
+  it('stores the value and answers 201 with an empty body', async () => {
+    const res = await post('{"key":"key-42","value":17,"ttl":1.5}');
+    expect(res.status).toBe(201);
+    expect(await res.text()).toBe('');
+    expect(res.headers.get('content-length')).toBe('0');
+    expect(store.get('key-42')?.value).toBe(17);
+    expect(store.get('key-42')?.ttl).toBe(1500);
+  });
+
+  it.each([
+    ['null', null],
+    ['an object', { a: [1, 'b', null] }],
+    ['a string', 'text'],
+    ['false', false],
+  ])('accepts %s as a value', async (_what, value) => {
+    const res = await post(JSON.stringify({ key: 'k', value }));
+    expect(res.status).toBe(201);
+    expect(store.get('k')?.value).toEqual(value);
+  });
+
+  it('accepts an absent ttl, a null ttl and a fractional one', async () => {
+    for (const ttl of [undefined, null, 0.5]) {
+      expect((await post(JSON.stringify({ key: 'k', value: 1, ttl }))).status).toBe(201);
+    }
+  });
+
+  it('accepts Content-Type parameters and any letter case', async () => {
+    expect((await post('{"key":"k","value":1}', 'application/json; charset=utf-8')).status).toBe(201);
+    expect((await post('{"key":"k","value":1}', 'Application/JSON')).status).toBe(201);
+  });
+
+  it('answers 415 to a missing or non-JSON Content-Type', async () => {
+    await expectError(await post('{"key":"k","value":1}', null), 415);
+    await expectError(await post('{"key":"k","value":1}', 'text/plain'), 415);
+    await expectError(await post('{"key":"k","value":1}', 'application/jsonx'), 415);
+  });
+
+  it('answers 400 to a body that is not JSON', async () => {
+    await expectError(await post('{"key":"k",'), 400, /not valid JSON/);
+    await expectError(await post(''), 400, /not valid JSON/);
+  });
+
+  it.each([
+    ['an array', '[1]', /JSON object/],
+    ['a missing key', '{"value":1}', /key is required/],
+    ['an empty key', '{"key":"","value":1}', /must not be empty/],
+    ['a numeric key', '{"key":1,"value":1}', /must be a string/],
+    ['a null key', '{"key":null,"value":1}', /must be a string/],
+    ['a missing value', '{"key":"k"}', /value is required/],
+    ['ttl 0', '{"key":"k","value":1,"ttl":0}', /ttl/],
+    ['a negative ttl', '{"key":"k","value":1,"ttl":-1}', /ttl/],
+    ['a string ttl', '{"key":"k","value":1,"ttl":"1"}', /ttl/],
+    ['an infinite ttl', '{"key":"k","value":1,"ttl":1e999}', /ttl/],
+    ['an unknown field', '{"key":"k","value":1,"extra":true}', /unknown field "extra"/],
+    ['a __proto__ field', '{"key":"k","value":1,"__proto__":{}}', /unknown field "__proto__"/],
+  ])('answers 400 to %s', async (_what, body, reason) => {
+    await expectError(await post(body), 400, reason);
+    expect(store.stats().keys).toBe(0);
+  });
+
+  it('accepts a value nested 512 levels deep and refuses 513, or 100 000, without falling over', async () => {
+    const nested = (depth: number): string => `{"key":"deep","value":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    expect((await post(nested(512))).status).toBe(201);
+    expect((await fetch(`${base}/kv/deep`)).status).toBe(200);
+    await expectError(await post(nested(513)), 400, /nested more than 512 levels/);
+    await expectError(await post(nested(100_000)), 400, /nested more than 512 levels/);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
+  it('accepts a key of exactly 1024 UTF-8 bytes and refuses one of 1025', async () => {
+    expect((await post(JSON.stringify({ key: 'é'.repeat(512), value: 1 }))).status).toBe(201);
+    await expectError(await post(JSON.stringify({ key: `${'é'.repeat(512)}a`, value: 1 })), 400, /1024 UTF-8 bytes/);
+  });
+
+  it('accepts a body of exactly 1 MiB', async () => {
+    const body = JSON.stringify({ key: 'big', value: 'x'.repeat(MAX_BODY_BYTES - 24) });
+    expect(Buffer.byteLength(body)).toBe(MAX_BODY_BYTES);
+    expect((await post(body)).status).toBe(201);
+  });
+
+  it('answers 413 from the declared length, before the body is sent, and closes the connection', async () => {
+    const reply = await raw(
+      `POST /kv HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${MAX_BODY_BYTES + 1}\r\n\r\n`,
+    );
+    expect(reply).toMatch(/^HTTP\/1\.1 413 /);
+    expect(reply).toMatch(/\r\nConnection: close\r\n/i);
+    expect(reply).toMatch(/\{"error":".*"\}$/);
+  });
+
+  it('answers 413 as soon as a chunked body passes 1 MiB, and keeps serving', async () => {
+    const chunk = 'x'.repeat(64 * 1024);
+    let request =
+      'POST /kv HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n';
+    for (let sent = 0; sent <= MAX_BODY_BYTES; sent += chunk.length) {
+      request += `${chunk.length.toString(16)}\r\n${chunk}\r\n`;
+    }
+    const reply = await raw(request);
+    expect(reply).toMatch(/^HTTP\/1\.1 413 /);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
+  it('refuses an oversized body announced with Expect: 100-continue without asking for it', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${base}/kv`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': MAX_BODY_BYTES * 2, expect: '100-continue' },
+      });
+      req.on('continue', () => reject(new Error('server asked for the body')));
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    expect(status).toBe(413);
+  });
+
+  it('asks for a small body announced with Expect: 100-continue, then stores it', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const body = '{"key":"k","value":"v"}';
+      const req = httpRequest(`${base}/kv`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': body.length, expect: '100-continue' },
+      });
+      req.on('continue', () => req.end(body));
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    expect(status).toBe(201);
+    expect(store.get('k')?.value).toBe('v');
+  });
+});
+
+describe('GET /kv/{key}', () => {
+  it('answers 200 {"value": V}', async () => {
+    store.put('k', { a: 1 }, -1);
+    const res = await fetch(`${base}/kv/k`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(await res.json()).toEqual({ value: { a: 1 } });
+  });
+
+  it('returns a null value as {"value":null}', async () => {
+    store.put('k', null, -1);
+    expect(await (await fetch(`${base}/kv/k`)).text()).toBe('{"value":null}');
+  });
+
+  it('percent-decodes the key, so a%2Fb reads the key a/b', async () => {
+    store.put('a/b', 1, -1);
+    store.put('ü ?', 2, -1);
+    expect(await (await fetch(`${base}/kv/a%2Fb`)).json()).toEqual({ value: 1 });
+    expect(await (await fetch(`${base}/kv/${encodeURIComponent('ü ?')}`)).json()).toEqual({ value: 2 });
+  });
+
+  it('answers 404 for a missing key and for an expired one not yet swept', async () => {
+    store.put('old', 1, 10, Date.now() - 1000);
+    await expectError(await fetch(`${base}/kv/missing`), 404);
+    await expectError(await fetch(`${base}/kv/old`), 404);
+    expect(store.stats().keys).toBe(1);
+  });
+
+  it('answers 400 to bad percent-encoding', async () => {
+    await expectError(await fetch(`${base}/kv/a%2`), 400, /percent/);
+    await expectError(await fetch(`${base}/kv/%FF`), 400, /percent/);
+  });
+});
+
+describe('DELETE /kv/{key}', () => {
+  it('answers 204 whether or not the key existed', async () => {
+    store.put('a/b', 1, -1);
+    const res = await fetch(`${base}/kv/a%2Fb`, { method: 'DELETE' });
+    expect(res.status).toBe(204);
+    expect(store.get('a/b')).toBeUndefined();
+    expect((await fetch(`${base}/kv/a%2Fb`, { method: 'DELETE' })).status).toBe(204);
+  });
+
+  it('answers 400 to bad percent-encoding', async () => {
+    await expectError(await fetch(`${base}/kv/%E0%A4%A`, { method: 'DELETE' }), 400);
+  });
+});
+
+describe('GET /healthz and GET /stats', () => {
+  it('reports health', async () => {
+    const res = await fetch(`${base}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('counts entries per shard, expired ones not yet swept included', async () => {
+    store.put('key-1', 1, -1);
+    store.put('key-42', 1, 10, Date.now() - 1000);
+    const res = await fetch(`${base}/stats`);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(await res.json()).toEqual({ keys: 2, shards: [0, 0, 0, 1, 1] });
+  });
+});
+
+describe('routing', () => {
+  it.each([
+    ['GET', '/'],
+    ['GET', '/nope'],
+    ['GET', '/kv/'],
+    ['GET', '/kv/a/b'],
+    ['POST', '/kvx'],
+    ['GET', '/healthz/extra'],
+  ])('answers 404 to %s %s', async (method, path) => {
+    await expectError(await fetch(`${base}${path}`, { method }), 404);
+  });
+
+  it.each([
+    ['GET', '/kv', 'POST'],
+    ['DELETE', '/kv', 'POST'],
+    ['PUT', '/kv/k', 'GET, HEAD, DELETE'],
+    ['POST', '/kv/k', 'GET, HEAD, DELETE'],
+    ['POST', '/healthz', 'GET, HEAD'],
+    ['DELETE', '/stats', 'GET, HEAD'],
+  ])('answers 405 to %s %s, with Allow: %s', async (method, path, allow) => {
+    const res = await fetch(`${base}${path}`, { method });
+    await expectError(res, 405);
+    expect(res.headers.get('allow')).toBe(allow);
+  });
+
+  it('ignores a query string', async () => {
+    expect((await fetch(`${base}/healthz?x=1`)).status).toBe(200);
+  });
+
+  it('serves several requests on one keep-alive connection, pipelined', async () => {
+    const reply = await raw('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /stats HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(reply.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
+    expect(reply).toMatch(/Connection: keep-alive/);
+  });
+
+  it('applies pipelined requests in order: a GET right behind a POST sees its write', async () => {
+    const body = '{"key":"piped","value":"p"}';
+    const put =
+      'POST /kv HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+      `Content-Length: ${body.length}\r\n\r\n${body}`;
+    const get = 'GET /kv/piped HTTP/1.1\r\nHost: x\r\n\r\n';
+    const del = 'DELETE /kv/piped HTTP/1.1\r\nHost: x\r\n\r\n';
+    const reply = await raw(put + get + put + put + get + del + get);
+    const statuses = [...reply.matchAll(/HTTP\/1\.1 (\d+)/g)].map((m) => Number(m[1]));
+    expect(statuses).toEqual([201, 200, 201, 201, 200, 204, 404]);
+  });
+
+  it('answers a malformed request with 400 JSON and closes it, and keeps serving others', async () => {
+    const reply = await raw('NOT HTTP AT ALL\r\n\r\n');
+    expect(reply).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(reply).toMatch(/Content-Type: application\/json/);
+    expect(reply).toMatch(/\{"error":"malformed HTTP request"\}$/);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
+  it('survives a client that vanishes in the middle of a body', async () => {
+    await new Promise<void>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(
+          'POST /kv HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ke',
+        );
+        setTimeout(() => {
+          socket.resetAndDestroy();
+          resolve();
+        }, 50);
+      });
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('validatePut', () => {
+  it('accepts the three known fields and nothing else', () => {
+    expect(validatePut({ key: 'k', value: 1 })).toBeUndefined();
+    expect(validatePut({ key: 'k', value: null, ttl: null })).toBeUndefined();
+    expect(validatePut({ key: 'k', value: 1, ttl: 0.001 })).toBeUndefined();
+    expect(validatePut({ key: 'k', value: 1, other: 1 })).toMatch(/unknown field/);
+    expect(validatePut({ key: 'k', value: 1, ttl: Number.NaN })).toMatch(/ttl/);
+    expect(validatePut('k')).toMatch(/JSON object/);
+  });
+});
+
+describe('isJsonContentType', () => {
+  it('accepts application/json with parameters and refuses anything else', () => {
+    expect(isJsonContentType('application/json')).toBe(true);
+    expect(isJsonContentType('application/json;charset=utf-8')).toBe(true);
+    expect(isJsonContentType(' APPLICATION/JSON ; charset=UTF-8')).toBe(true);
+    expect(isJsonContentType(undefined)).toBe(false);
+    expect(isJsonContentType('')).toBe(false);
+    expect(isJsonContentType('text/json')).toBe(false);
+    expect(isJsonContentType('application/json-seq')).toBe(false);
+  });
+});
