@@ -142,8 +142,9 @@ func (fe fileEntry) entry() (store.Entry, error) {
 	}
 	e := store.Entry{Value: value.Bytes(), Timestamp: toInt(*fe.Timestamp), TTL: store.NoExpiry}
 	if fe.TTL != nil && *fe.TTL > 0 {
-		// Round up so a fractional TTL never collapses to 0 (no expiry).
-		e.TTL = toInt(math.Ceil(*fe.TTL))
+		// Another server may have kept a fractional TTL; a positive one
+		// must not round to 0, which means no expiry.
+		e.TTL = max(toInt(*fe.TTL), 1)
 	}
 	return e, nil
 }
