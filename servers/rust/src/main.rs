@@ -1,5 +1,5 @@
 //! kvserver-rust: the kvbench KV server in Rust (axum on tokio's
-//! multi-threaded runtime). See /work/shared/kv-spec.md for the contract.
+//! multi-threaded runtime). See docs/kv-spec.md at the repository root for the contract.
 
 mod background;
 mod cli;

@@ -70,7 +70,7 @@ func parseFlags(args []string) (config, error) {
 func printUsage(w io.Writer) {
 	var cfg config
 	fs, _, _ := newFlagSet(&cfg)
-	fmt.Fprintf(w, "Usage: kvserver [flags]\n\nServes the kvbench key-value store over HTTP (see shared/kv-spec.md).\nFlags may be written -name or --name, with =value or a separate value.\n\n")
+	fmt.Fprintf(w, "Usage: kvserver [flags]\n\nServes the kvbench key-value store over HTTP (see docs/kv-spec.md).\nFlags may be written -name or --name, with =value or a separate value.\n\n")
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 }
