@@ -1,0 +1,33 @@
+export {
+  compare,
+  compareVariants,
+  exitCodeFor,
+  ruleSummary,
+  type CompareOptions,
+  type VariantOptions,
+} from './compare.js';
+export * from './errors.js';
+export { formatChange, formatValue } from './format.js';
+export { compareFiles, loadForCompare, loadResultsFile, type LoadedPair } from './load.js';
+export { renderComparisonMarkdown } from './markdown.js';
+export { METRICS, metricSpec, type MetricSpec, type MetricUnit } from './metrics.js';
+export {
+  DEFAULT_ALPHA,
+  DEFAULT_T_ALPHA,
+  decide,
+  relativeChange,
+  type Decision,
+  type RuleInput,
+  type Tests,
+} from './rule.js';
+export * from './schema.js';
+export {
+  mannWhitney,
+  median,
+  midranks,
+  smallestPValue,
+  studentT,
+  studentTUpperTail,
+  type RankTest,
+  type TTest,
+} from './stats.js';

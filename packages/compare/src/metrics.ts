@@ -1,0 +1,109 @@
+import type { Run, Thresholds } from '@kvbench/schemas';
+import type { MetricKey } from './schema.js';
+
+/** us: microseconds; rps: requests per second; bytes; requests: a count of requests. */
+export type MetricUnit = 'us' | 'rps' | 'bytes' | 'requests';
+
+/** One compared metric: where its value is in a run, its unit, and which way is better. */
+export interface MetricSpec {
+  /** Also the key of its threshold in `scenario.thresholds`. */
+  key: MetricKey & keyof Thresholds;
+  label: string;
+  unit: MetricUnit;
+  better: 'higher' | 'lower';
+  value: (run: Run) => number | null;
+  /**
+   * Which runs count. Performance figures only from runs that finished (`ok`): a crashed run's RPS is not the
+   * server's speed. Failures from every run with a client result: a server that now crashes under load shows up
+   * as failed requests, which is exactly what a regression check must see.
+   */
+  fromRun: (run: Run) => boolean;
+  /** When the figure needs more repeats than the rule's usual 3 to be judged, and why (see README). */
+  minRepeats?: (runs: readonly Run[]) => { count: number; why: string } | null;
+}
+
+/**
+ * A p99 is decided by its slowest 1 % of requests. When that is a handful (a short step), whether one GC pause or
+ * scheduler hiccup lands among them is a coin toss per run, so p99 across repeats is often two-valued — and 3 repeats
+ * a side fall all on opposite sides of the toss about one time in 30, which no test on 3 + 3 numbers can tell from a
+ * real shift. 5 a side make that one in 500; a tail of 100+ requests (steps of 10 000+) is smooth enough for 3.
+ */
+const TAIL_REQUESTS_FOR_THREE = 100;
+
+function p99MinRepeats(runs: readonly Run[]): { count: number; why: string } | null {
+  const counts = runs.map((run) => run.client?.latency.count ?? 0);
+  const tail = Math.floor(Math.min(...counts) / 100);
+  if (tail >= TAIL_REQUESTS_FOR_THREE) return null;
+  return {
+    count: 5,
+    why: `a p99 resting on the slowest ${tail} requests of a run flips with a single pause`,
+  };
+}
+
+const finished = (run: Run) => run.status === 'ok';
+
+/** In the order of the comparison: CPU per request leads (RPS on a 2-core box often measures the client). */
+export const METRICS: readonly MetricSpec[] = [
+  {
+    key: 'cpuPerRequest',
+    label: 'server CPU per request',
+    unit: 'us',
+    better: 'lower',
+    value: (run) => run.serverProcess?.cpu?.usPerRequest ?? null,
+    fromRun: finished,
+  },
+  {
+    key: 'rps',
+    label: 'requests per second',
+    unit: 'rps',
+    better: 'higher',
+    value: (run) => run.client?.rps ?? null,
+    fromRun: finished,
+  },
+  {
+    key: 'p50',
+    label: 'p50 latency',
+    unit: 'us',
+    better: 'lower',
+    value: (run) => run.client?.latency.p50Us ?? null,
+    fromRun: finished,
+  },
+  {
+    key: 'p99',
+    label: 'p99 latency',
+    unit: 'us',
+    better: 'lower',
+    value: (run) => run.client?.latency.p99Us ?? null,
+    fromRun: finished,
+    minRepeats: p99MinRepeats,
+  },
+  {
+    key: 'peakRss',
+    label: 'peak RSS',
+    unit: 'bytes',
+    better: 'lower',
+    value: (run) => run.serverProcess?.peakRssBytes ?? null,
+    fromRun: finished,
+  },
+  {
+    key: 'failures',
+    label: 'failed requests',
+    unit: 'requests',
+    better: 'lower',
+    value: (run) => run.client?.failed ?? null,
+    fromRun: (run) => run.client !== null,
+  },
+];
+
+export function metricSpec(key: MetricKey): MetricSpec {
+  return METRICS.find((metric) => metric.key === key)!;
+}
+
+/** The metric's values over a group of repeats, in repeat order; runs without the figure are skipped. */
+export function valuesOf(metric: MetricSpec, runs: readonly Run[]): number[] {
+  return [...runs]
+    .sort((a, b) => a.repeat - b.repeat)
+    .filter(metric.fromRun)
+    .map(metric.value)
+    .filter((v): v is number => v !== null && Number.isFinite(v));
+}
