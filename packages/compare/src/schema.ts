@@ -6,11 +6,11 @@ import {
   type ComparisonValue,
   type ComparisonVerdict,
   type ComparisonView,
-} from '@kvbench/report';
+} from '@kvbench/schemas';
 
 /**
  * A comparison is exactly what the report's comparison page draws: one contract, defined once, in
- * @kvbench/report (comparison-view.ts). `compare` produces it and the tests validate it against this schema.
+ * @kvbench/schemas (comparison.ts), which the report's comparison page draws. `compare` produces it and the tests validate it against this schema.
  */
 export const ComparisonSchema = ComparisonViewSchema;
 export type Comparison = ComparisonView;

@@ -161,6 +161,11 @@ export async function startServer(spec: LaunchSpec): Promise<ServerProcess> {
     if (tail.length > STDERR_KEEP) tail.shift();
   });
   const exited = new Promise<ExitInfo>((resolve) => {
+    // A program that cannot be spawned emits 'error' and never 'exit'.
+    child.on('error', () => {
+      untrack();
+      resolve({ code: null, signal: null });
+    });
     child.on('exit', (code, signal) => {
       untrack();
       // Its last stderr lines (often the reason it died) may still be in the pipe; a grandchild holding the pipe

@@ -83,3 +83,12 @@ describe('wrapArgv', () => {
     expect(wrapArgv({ argv: ['srv'], fdLimit: { soft: 256 } })).toEqual(['prlimit', '--nofile=256:', '--', 'srv']);
   });
 });
+
+describe('startServer with a program that does not exist', () => {
+  it('fails at once with the reason instead of waiting forever', async () => {
+    await expect(startServer({ argv: ['./no-such-server'], cwd: FIXTURES_DIR, readyTimeoutMs: 60_000 })).rejects.toThrow(
+      /cannot start .*no-such-server.*ENOENT/,
+    );
+    expect(liveChildren()).toBe(0);
+  });
+});

@@ -4,7 +4,6 @@ export { renderIndexHtml, type IndexEntry } from './html/index-page.js';
 export { renderMarkdown } from './markdown.js';
 export { renderTerminal, type TerminalOptions } from './terminal.js';
 export { writeReport, writeComparisonReport, writeIndexReport, reportFileName, comparisonFileName } from './write.js';
-export * from './comparison-view.js';
 export { blogPublished, BLOG_LABEL, BlogPublishedSchema, type BlogPublished } from './blog-published.js';
 export { escapeHtml, jsonForScript } from './escape.js';
 export { WARNING_EXPLANATIONS, groupWarnings, type WarningExplanation, type WarningGroup } from './warnings.js';

@@ -1,7 +1,7 @@
 import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Results } from '@kvbench/schemas';
-import type { ComparisonView } from './comparison-view.js';
+import type { ComparisonView } from '@kvbench/schemas';
 import { renderComparisonHtml } from './html/comparison.js';
 import { renderIndexHtml, type IndexEntry } from './html/index-page.js';
 import { renderHtml, type HtmlOptions } from './html/report.js';

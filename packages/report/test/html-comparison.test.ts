@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ComparisonViewSchema } from '../src/comparison-view.js';
+import { ComparisonViewSchema } from '@kvbench/schemas';
 import { renderComparisonHtml } from '../src/html/comparison.js';
 import { comparisonFixture } from './fixtures/comparison.js';
 import { chartSpecs, chartTables, drawnValues } from './helpers/html.js';

@@ -75,13 +75,19 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
     const proc = live.process;
 
     if (step.warmupRequests > 0) {
-      await ctx.generator.run({
-        url: live.url,
-        step: { ...step, requests: step.warmupRequests, durationSec: undefined },
-        seed: item.seed ^ 0x5eed,
-        ...(ctx.pinning.load ? { cpus: ctx.pinning.load } : {}),
-        signal: ctx.signal,
-      });
+      try {
+        await ctx.generator.run({
+          url: live.url,
+          step: { ...step, requests: step.warmupRequests, durationSec: undefined },
+          // Another sequence than the measured one; >>> 0 keeps the seed an unsigned 32-bit integer.
+          seed: (item.seed ^ 0x5eed) >>> 0,
+          ...(ctx.pinning.load ? { cpus: ctx.pinning.load } : {}),
+          signal: ctx.signal,
+        });
+      } catch (error) {
+        const stop = proc && proc.running ? await proc.stop(graceMs) : null;
+        return failedRun(base, 'load-failed', `the warm-up load failed: ${(error as Error).message}`, [], proc?.coldStartMs ?? null, stop);
+      }
       proc?.resetOpenFileErrors();
     }
 
@@ -251,6 +257,8 @@ class HangWatchdog {
   private readonly timer: NodeJS.Timeout;
   fired = false;
 
+  private readonly detach: () => void;
+
   constructor(
     private readonly limitMs: number,
     parent: AbortSignal,
@@ -258,6 +266,7 @@ class HangWatchdog {
     const onAbort = () => this.controller.abort(parent.reason);
     if (parent.aborted) onAbort();
     parent.addEventListener('abort', onAbort, { once: true });
+    this.detach = () => parent.removeEventListener('abort', onAbort);
     this.timer = setInterval(() => {
       if (performance.now() - this.lastChange > this.limitMs) {
         this.fired = true;
@@ -279,5 +288,6 @@ class HangWatchdog {
 
   dispose(): void {
     clearInterval(this.timer);
+    this.detach();
   }
 }

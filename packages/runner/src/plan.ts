@@ -11,15 +11,17 @@ export interface PlanItem {
 
 /**
  * Servers × steps × repeats, ordered repeat → step → server: the servers take turns at each step, so drift on a
- * shared machine (thermal, neighbours) spreads over all of them instead of landing on whichever ran last. Every
- * server gets the same seed for the same (step, repeat): identical request sequences.
+ * shared machine (thermal, neighbours) spreads over all of them instead of landing on whichever ran last; odd repeats
+ * take them in reverse (A B, B A, …) so that no server always goes first. Every server gets the same seed for the
+ * same (step, repeat): identical request sequences.
  */
 export function makePlan(scenario: Scenario, targets: readonly string[], repeat = scenario.repeat, seed = scenario.seed): PlanItem[] {
   const steps = resolveSteps(scenario);
   const plan: PlanItem[] = [];
   for (let r = 0; r < repeat; r++) {
     steps.forEach((step, stepIndex) => {
-      for (const target of targets) plan.push({ target, step, stepIndex, repeat: r, seed: mixSeed(seed, stepIndex, r) });
+      const order = r % 2 === 0 ? targets : [...targets].reverse();
+      for (const target of order) plan.push({ target, step, stepIndex, repeat: r, seed: mixSeed(seed, stepIndex, r) });
     });
   }
   return plan;

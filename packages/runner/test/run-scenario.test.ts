@@ -38,7 +38,7 @@ describe('runScenario', () => {
     });
     expect(results.complete).toBe(true);
     expect(results.runs.map((r) => `${r.server}/${r.step}/${r.repeat}`)).toEqual([
-      'one/a/0', 'two/a/0', 'one/b/0', 'two/b/0', 'one/a/1', 'two/a/1', 'one/b/1', 'two/b/1',
+      'one/a/0', 'two/a/0', 'one/b/0', 'two/b/0', 'two/a/1', 'one/a/1', 'two/b/1', 'one/b/1',
     ]);
     for (const run of results.runs) {
       expect(run.status).toBe('ok');

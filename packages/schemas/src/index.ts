@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './manifest.js';
 export * from './scenario.js';
 export * from './results.js';
+export * from './comparison.js';

@@ -1,5 +1,5 @@
 import { parseOrThrow } from '@kvbench/schemas';
-import { ComparisonViewSchema, type ComparisonMetric, type ComparisonRow, type ComparisonValue, type ComparisonVerdict, type ComparisonView } from '../comparison-view.js';
+import { ComparisonViewSchema, type ComparisonMetric, type ComparisonRow, type ComparisonValue, type ComparisonVerdict, type ComparisonView } from '@kvbench/schemas';
 import { escapeHtml } from '../escape.js';
 import { fmtBytes, fmtChange, fmtFixed, fmtInt, fmtMs, fmtRange, fmtRps, fmtUs, round } from '../format.js';
 import { Charts, chartPair } from './chart.js';

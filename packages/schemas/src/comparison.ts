@@ -4,9 +4,8 @@ const num = z.number().finite();
 const count = z.number().int().min(0);
 
 /**
- * What the comparison page renders: baseline vs current, per server, step and metric, with the change, the verdict
- * and a short reason. `packages/compare` produces exactly this (validated with ComparisonViewSchema); this package
- * only draws it.
+ * A comparison: baseline vs current, per server, step and metric, with the change, the verdict and a short reason.
+ * `@kvbench/compare` produces it, `@kvbench/report` draws it; defined here so neither depends on the other.
  */
 export const ComparisonVerdict = z.enum(['regression', 'improvement', 'no-change', 'not-compared']);
 export type ComparisonVerdict = z.infer<typeof ComparisonVerdict>;
