@@ -1,0 +1,42 @@
+import type { CaseGroup } from '../case.js';
+import { cliCases } from './cli.js';
+import { concurrencyCases } from './concurrency.js';
+import { corruptionCases } from './corruption.js';
+import { httpApi } from './http-api.js';
+import { keyCases } from './keys.js';
+import { malformedCases } from './malformed.js';
+import { persistenceCases } from './persistence.js';
+import { protocolCases } from './protocol.js';
+import { reshardingCases } from './resharding.js';
+import { statsCases } from './stats.js';
+import { ttlExpiry, ttlValidation } from './ttl.js';
+import { valueCases } from './values.js';
+
+/** Every group of the suite, in the order the spec reads: command line, HTTP, store, disk. */
+export const CASE_GROUPS: CaseGroup[] = [
+  cliCases,
+  httpApi,
+  statsCases,
+  valueCases,
+  keyCases,
+  ttlValidation,
+  ttlExpiry,
+  protocolCases,
+  malformedCases,
+  concurrencyCases,
+  persistenceCases,
+  corruptionCases,
+  reshardingCases,
+];
+
+export {
+  EDGE_WRITES,
+  readEdgeStore,
+  readWrittenStore,
+  writeEdgeStore,
+  writeReferenceStore,
+  type EdgeStore,
+  type WrittenStore,
+} from './cross-server.js';
+export { MALFORMED } from './malformed.js';
+export { SAMPLE_VALUES } from './values.js';
