@@ -4,6 +4,7 @@ import type { PlanItem, RunReporter } from '@kvbench/runner';
 import type { Run, ServerInfo } from '@kvbench/schemas';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const bytes = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`);
 
 /**
  * The run as it happens, on stderr (stdout stays for the table and the paths a script may read): a progress bar
@@ -25,7 +26,7 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): R
     },
     prepared(info: ServerInfo) {
       if (info.error) line(`  ${info.name}: FAILED — ${info.error.split('\n')[0]}`);
-      else if (info.build) line(`  ${info.name}: built in ${(info.build.durationMs / 1000).toFixed(1)} s${info.build.artifactBytes !== null ? `, artifact ${(info.build.artifactBytes / 1e6).toFixed(1)} MB` : ''} (${info.version ?? 'version unknown'})`);
+      else if (info.build) line(`  ${info.name}: built in ${(info.build.durationMs / 1000).toFixed(1)} s${info.build.artifactBytes !== null ? `, artifact ${bytes(info.build.artifactBytes)}` : ''} (${info.version ?? 'version unknown'})`);
       else line(`  ${info.name}: ready (${info.version ?? info.source})`);
     },
     runStarted(item: PlanItem, index, total) {
