@@ -25,9 +25,10 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): R
       line(`building ${target} …`);
     },
     prepared(info: ServerInfo) {
-      if (info.error) line(`  ${info.name}: FAILED — ${info.error.split('\n')[0]}`);
-      else if (info.build) line(`  ${info.name}: built in ${(info.build.durationMs / 1000).toFixed(1)} s${info.build.artifactBytes !== null ? `, artifact ${bytes(info.build.artifactBytes)}` : ''} (${info.version ?? 'version unknown'})`);
-      else line(`  ${info.name}: ready (${info.version ?? info.source})`);
+      const name = info.variant ? `${info.name}@${info.variant}` : info.name;
+      if (info.error) line(`  ${name}: FAILED — ${info.error.split('\n')[0]}`);
+      else if (info.build) line(`  ${name}: built in ${(info.build.durationMs / 1000).toFixed(1)} s${info.build.artifactBytes !== null ? `, artifact ${bytes(info.build.artifactBytes)}` : ''} (${info.version ?? 'version unknown'})`);
+      else line(`  ${name}: ready (${info.version ?? info.source})`);
     },
     runStarted(item: PlanItem, index, total) {
       const label = `[${index + 1}/${total}] ${item.target} ${item.step.name} #${item.repeat + 1}`;

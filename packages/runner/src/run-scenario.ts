@@ -70,7 +70,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
 
   const servers: ServerInfo[] = [];
   for (const target of options.targets) {
-    reporter.preparing?.(target.name);
+    reporter.preparing?.(targetKey(target));
     let info: ServerInfo;
     try {
       info = await target.prepare();
