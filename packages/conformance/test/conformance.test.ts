@@ -120,4 +120,4 @@ function crossServer<Store>(title: string, write: (sut: ServerUnderTest) => Prom
 }
 
 crossServer('a store written by one server loads in every other', writeReferenceStore, readWrittenStore);
-crossServer('edge values one server accepts load in every other', writeEdgeStore, readEdgeStore);
+crossServer('edge values: every server refuses what the spec refuses, and what one accepts loads in every other', writeEdgeStore, readEdgeStore);

@@ -212,9 +212,18 @@ fn parse_put(body: &[u8]) -> Result<PutRequest<'_>, ApiError> {
         Some(_) => return Err(ApiError::bad_request("request body must be a JSON object")),
         None => return Err(ApiError::bad_request("empty request body")),
     }
-    let parsed: PutBody = serde_json::from_slice(body).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => ApiError::bad_request(format!("invalid request: {e}")),
-        _ => ApiError::bad_request(format!("invalid JSON: {e}")),
+    let parsed: PutBody = serde_json::from_slice(body).map_err(|e| {
+        // serde_json refuses a lone surrogate in the key (with a confusing
+        // message for a lone low one); say plainly that that is the problem.
+        if let Some(lone) = json::find_lone_surrogate(body) {
+            return ApiError::bad_request(lone.to_string());
+        }
+        match e.classify() {
+            serde_json::error::Category::Data => {
+                ApiError::bad_request(format!("invalid request: {e}"))
+            }
+            _ => ApiError::bad_request(format!("invalid JSON: {e}")),
+        }
     })?;
     if parsed.key.is_empty() {
         return Err(ApiError::bad_request("key must not be empty"));
@@ -224,6 +233,9 @@ fn parse_put(body: &[u8]) -> Result<PutRequest<'_>, ApiError> {
             "key is longer than {MAX_KEY_BYTES} UTF-8 bytes"
         )));
     }
+    // The key is a str serde_json decoded, surrogates paired; the value is
+    // raw text serde_json only checked the syntax of.
+    json::check_value(parsed.value).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let ttl_ms = match parsed.ttl {
         None => NO_TTL,
         Some(secs) if secs.is_finite() && secs > 0.0 => ttl_ms_from_secs(secs),
@@ -516,6 +528,99 @@ mod tests {
             StatusCode::CREATED
         );
         assert_eq!(get_(&app, "/kv/a%22b%C3%A9").await.body, r#"{"value":1}"#);
+    }
+
+    /// A value `depth` levels deep, arrays and objects alternating, with a
+    /// string at the bottom.
+    fn nested_value(depth: usize) -> String {
+        let mut value = String::from("\"bottom\"");
+        for i in 0..depth {
+            value = if i % 2 == 0 {
+                format!("[{value}]")
+            } else {
+                format!("{{\"level{i}\":{value}}}")
+            };
+        }
+        value
+    }
+
+    #[tokio::test]
+    async fn values_nest_at_most_512_deep_and_lone_surrogates_are_refused() {
+        let (app, store) = app();
+        let deepest = nested_value(json::MAX_VALUE_DEPTH);
+        let accepted = [
+            ("deep-512", deepest.as_str()),
+            ("pair-value", r#"{"a":["x \ud83d\ude00"]}"#),
+        ];
+        for (key, value) in accepted {
+            let reply = post(&app, &format!(r#"{{"key":"{key}","value":{value}}}"#)).await;
+            assert_eq!(reply.status, StatusCode::CREATED, "{key}: {}", reply.body);
+            assert_eq!(
+                get_(&app, &format!("/kv/{key}")).await.body,
+                format!(r#"{{"value":{value}}}"#)
+            );
+        }
+        // A surrogate pair in the key is the emoji, read back through its UTF-8 percent-encoding.
+        let reply = post(&app, r#"{"key":"pair-\ud83d\ude00","value":1}"#).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        assert_eq!(
+            get_(&app, "/kv/pair-%F0%9F%98%80").await.body,
+            r#"{"value":1}"#
+        );
+
+        let refused = [
+            (
+                format!(r#"{{"key":"k","value":{}}}"#, nested_value(513)),
+                "nested more than 512 levels deep",
+            ),
+            (
+                format!(
+                    r#"{{"key":"k","value":{}1{}}}"#,
+                    "[".repeat(100_000),
+                    "]".repeat(100_000)
+                ),
+                "nested more than 512 levels deep",
+            ),
+            (
+                r#"{"key":"lone-\ud800","value":1}"#.to_owned(),
+                r"surrogate escape \ud800",
+            ),
+            (
+                r#"{"key":"lone-\udc00","value":1}"#.to_owned(),
+                r"surrogate escape \udc00",
+            ),
+            (
+                r#"{"key":"k","value":{"a":[1,"x\uD800y"]}}"#.to_owned(),
+                r"surrogate escape \uD800",
+            ),
+            (
+                r#"{"key":"k","value":{"a":[1,"x\uDC00"]}}"#.to_owned(),
+                r"surrogate escape \uDC00",
+            ),
+            (
+                r#"{"key":"k","value":{"\ud800":1}}"#.to_owned(),
+                r"surrogate escape \ud800",
+            ),
+            (
+                r#"{"key":"k","value":"\ude00\ud83d"}"#.to_owned(),
+                r"surrogate escape \ude00",
+            ),
+        ];
+        for (body, reason) in &refused {
+            let reply = post(&app, body).await;
+            reply.assert_error(StatusCode::BAD_REQUEST);
+            let error = reply.json()["error"].as_str().unwrap().to_owned();
+            assert!(
+                error.contains(reason),
+                "{}: {error}",
+                &body[..body.len().min(60)]
+            );
+        }
+        assert_eq!(
+            store.shard_sizes().iter().sum::<usize>(),
+            3,
+            "only the accepted writes are stored"
+        );
     }
 
     #[tokio::test]

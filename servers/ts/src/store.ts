@@ -42,7 +42,10 @@ export function ttlSecondsToMs(seconds: number): number {
  */
 export const MAX_VALUE_DEPTH = 512;
 
-/** True if `value` nests arrays and objects more than `limit` levels deep. Recurses at most `limit` + 1 times. */
+/**
+ * True if `value` nests arrays and objects more than `limit` levels deep: a scalar is depth 0, `[1]` and `{}` depth
+ * 1, `[[1]]` depth 2. Recurses at most `limit` + 1 times.
+ */
 export function nestedDeeperThan(value: unknown, limit: number): boolean {
   if (typeof value !== 'object' || value === null) return false;
   if (limit === 0) return true;
@@ -52,6 +55,47 @@ export function nestedDeeperThan(value: unknown, limit: number): boolean {
   }
   for (const key in value) if (nestedDeeperThan((value as Record<string, unknown>)[key], limit - 1)) return true;
   return false;
+}
+
+/**
+ * The first lone UTF-16 surrogate in `value`'s strings and member names, as the escape that wrote it (`\ud800`), or
+ * undefined if every string is well-formed Unicode. JSON.parse turns `"\ud800"` into such a string, but it is not
+ * Unicode: JSON.stringify writes it back as an escape that the Go and Rust servers' readers refuse, so a store holding
+ * one would not load there. Recurses once per level: call it on a value known to be at most MAX_VALUE_DEPTH deep.
+ */
+export function findLoneSurrogate(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.isWellFormed() ? undefined : loneSurrogateIn(value);
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = findLoneSurrogate(item);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  for (const key in value) {
+    if (!key.isWellFormed()) return loneSurrogateIn(key);
+    const found = findLoneSurrogate((value as Record<string, unknown>)[key]);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** The first unpaired surrogate of a string that is not well-formed, as a `\uXXXX` escape. */
+export function loneSurrogateIn(s: string): string | undefined {
+  for (let i = 0; i < s.length; i++) {
+    const unit = s.charCodeAt(i);
+    if (unit < 0xd800 || unit > 0xdfff) continue;
+    if (unit <= 0xdbff) {
+      const next = s.charCodeAt(i + 1); // NaN past the end
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i++;
+        continue;
+      }
+    }
+    return `\\u${unit.toString(16)}`;
+  }
+  return undefined;
 }
 
 export class Shard {

@@ -135,6 +135,47 @@ describe('POST /kv', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 
+  describe('nesting and lone surrogates, so that every server can load what this one wrote', () => {
+    /** A value `depth` levels deep, arrays and objects alternating, a string at the bottom. */
+    const nestedValue = (depth: number): string => {
+      let value = '"bottom"';
+      for (let i = 0; i < depth; i++) value = i % 2 === 0 ? `[${value}]` : `{"level${i}":${value}}`;
+      return value;
+    };
+
+    it('accepts a value of exactly 512 levels, arrays and objects mixed, and serves it back', async () => {
+      const value = nestedValue(512);
+      expect((await post(`{"key":"deep-512","value":${value}}`)).status).toBe(201);
+      expect(await (await fetch(`${base}/kv/deep-512`)).text()).toBe(`{"value":${value}}`);
+    });
+
+    it('refuses 513 levels with a 400 that says so', async () => {
+      const res = await post(`{"key":"deep-513","value":${nestedValue(513)}}`);
+      await expectError(res, 400, /nested more than 512 levels/);
+      expect(store.stats().keys).toBe(0);
+    });
+
+    it.each([
+      ['a lone high surrogate in the key', '{"key":"lone-\\ud800","value":1}', /key holds a lone UTF-16 .* \\ud800/],
+      ['a lone low surrogate in the key', '{"key":"lone-\\uDC00","value":1}', /key holds a lone UTF-16 .* \\udc00/],
+      ['a lone high surrogate deep in the value', '{"key":"k","value":{"a":[1,"x\\ud800"]}}', /value holds .* \\ud800/],
+      ['a lone low surrogate deep in the value', '{"key":"k","value":{"a":[1,"x\\udc00"]}}', /value holds .* \\udc00/],
+      ['a lone surrogate in a nested member name', '{"key":"k","value":{"a":{"\\ud800":1}}}', /value holds .* \\ud800/],
+      ['a pair in the wrong order', '{"key":"k","value":"\\ude00\\ud83d"}', /value holds .* \\ude00/],
+      ['a lone surrogate in a long body', `{"key":"k","value":["${'x'.repeat(2000)}","\\ud800"]}`, /\\ud800/],
+    ])('refuses %s with a 400 that says so', async (_what, body, reason) => {
+      await expectError(await post(body), 400, reason);
+      expect(store.stats().keys).toBe(0);
+    });
+
+    it('accepts a valid surrogate pair (an emoji written as escapes) in the key and in a nested string', async () => {
+      expect((await post('{"key":"pair-\\ud83d\\ude00","value":{"a":["x \\ud83d\\ude00"]}}')).status).toBe(201);
+      const res = await fetch(`${base}/kv/${encodeURIComponent('pair-😀')}`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ value: { a: ['x 😀'] } });
+    });
+  });
+
   it('accepts a key of exactly 1024 UTF-8 bytes and refuses one of 1025', async () => {
     expect((await post(JSON.stringify({ key: 'é'.repeat(512), value: 1 }))).status).toBe(201);
     await expectError(await post(JSON.stringify({ key: `${'é'.repeat(512)}a`, value: 1 })), 400, /1024 UTF-8 bytes/);
@@ -348,6 +389,10 @@ describe('validatePut', () => {
     expect(validatePut({ key: 'k', value: 1, other: 1 })).toMatch(/unknown field/);
     expect(validatePut({ key: 'k', value: 1, ttl: Number.NaN })).toMatch(/ttl/);
     expect(validatePut('k')).toMatch(/JSON object/);
+    // Without the body text, every check runs.
+    expect(validatePut({ key: 'k\ud800', value: 1 })).toMatch(/key holds a lone UTF-16 surrogate escape \\ud800/);
+    expect(validatePut({ key: 'k', value: ['\udc00'] })).toMatch(/value holds .* \\udc00/);
+    expect(validatePut({ key: '\ud83d\ude00', value: ['\ud83d\ude00'] })).toBeUndefined();
   });
 });
 

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 
 import { shardIndex } from '../src/hash.js';
-import { Entry, isExpired, MAX_VALUE_DEPTH, nestedDeeperThan, NO_TTL, Store, ttlSecondsToMs } from '../src/store.js';
+import {
+  Entry,
+  findLoneSurrogate,
+  isExpired,
+  loneSurrogateIn,
+  MAX_VALUE_DEPTH,
+  nestedDeeperThan,
+  NO_TTL,
+  Store,
+  ttlSecondsToMs,
+} from '../src/store.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -131,5 +141,23 @@ describe('nestedDeeperThan', () => {
 
   it('keeps every allowed value serializable, which is why the limit exists', () => {
     expect(() => JSON.stringify(nest(MAX_VALUE_DEPTH))).not.toThrow();
+  });
+});
+
+describe('findLoneSurrogate', () => {
+  it('finds a lone high or low surrogate in any string or member name, as its escape', () => {
+    expect(findLoneSurrogate('\ud800')).toBe('\\ud800');
+    expect(findLoneSurrogate('a\udc00b')).toBe('\\udc00');
+    expect(findLoneSurrogate({ a: [1, { b: 'x\ud800' }] })).toBe('\\ud800');
+    expect(findLoneSurrogate({ a: { '\udfff': 1 } })).toBe('\\udfff');
+    expect(findLoneSurrogate('\ud800\ud800\udc00')).toBe('\\ud800');
+    expect(findLoneSurrogate('\ude00\ud83d')).toBe('\\ude00');
+  });
+
+  it('passes surrogate pairs and everything that is not a string', () => {
+    for (const value of ['😀', '\ud83d\ude00', { '🔑': ['🎉 x'] }, null, 17, true, [], {}, 'plain']) {
+      expect(findLoneSurrogate(value)).toBeUndefined();
+    }
+    expect(loneSurrogateIn('ok 😀')).toBeUndefined();
   });
 });

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { cp } from 'node:fs/promises';
 import { FAST_TIMERS } from '../case.js';
-import { expectMissing, expectStatus, expectValue, put, stats } from '../check.js';
+import { expectError, expectMissing, expectStatus, expectValue, put, show, stats } from '../check.js';
 import { listDir, readStore, SHARD_FILE, type StoredEntry } from '../disk.js';
 import type { ServerUnderTest } from '../server-under-test.js';
 import { sleep } from '../http.js';
 import { eventually } from '../wait.js';
-import { SAMPLE_VALUES } from './values.js';
+import { MAX_VALUE_DEPTH, nested, SAMPLE_VALUES } from './values.js';
 
 /** A store one server wrote and stopped cleanly: where it is and what a reader must find there. */
 export interface WrittenStore {
@@ -68,23 +68,38 @@ export async function readWrittenStore(reader: ServerUnderTest, store: WrittenSt
   }
 }
 
-/** A value at the edge of what parsers take: whatever a server accepts, every server must be able to load. */
+/**
+ * A write at the edge of what JSON parsers take. The spec refuses the ones no strict reader could load back (nesting
+ * past 512 levels, lone surrogates) and takes the rest; where it says nothing (duplicate members), a server may do
+ * either, and whatever it accepts, every server must be able to load.
+ */
 interface EdgeWrite {
   label: string;
   body: string;
+  /** The spec's answer: 201, 400, or either. */
+  expect: 'accept' | 'refuse' | 'either';
   /** The key, when a path can address it (a lone surrogate cannot be percent-encoded). */
   key?: string;
-  /** The exact compact value text a GET must return. */
+  /** The value a GET must return, as JSON text (parsed to compare). */
   value?: string;
 }
 
 const nestedText = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+const mixedText = (levels: number) => JSON.stringify(nested(levels));
 
 export const EDGE_WRITES: EdgeWrite[] = [
-  { label: 'a value nested 1000 levels deep', body: `{"key":"deep-1000","value":${nestedText(1000)}}`, key: 'deep-1000', value: nestedText(1000) },
-  { label: 'a value nested 100 000 levels deep', body: `{"key":"deep-100000","value":${nestedText(100_000)}}`, key: 'deep-100000', value: nestedText(100_000) },
-  { label: 'a key with a lone surrogate escape', body: '{"key":"lone-\\ud800","value":1}' },
-  { label: 'duplicate "key" members', body: '{"key":"dup-a","key":"dup-b","value":1}' },
+  { label: `a value nested ${MAX_VALUE_DEPTH} levels deep`, expect: 'accept', body: `{"key":"deep-512","value":${nestedText(MAX_VALUE_DEPTH)}}`, key: 'deep-512', value: nestedText(MAX_VALUE_DEPTH) },
+  { label: `a value nested ${MAX_VALUE_DEPTH} levels deep, objects and arrays`, expect: 'accept', body: `{"key":"mixed-512","value":${mixedText(MAX_VALUE_DEPTH)}}`, key: 'mixed-512', value: mixedText(MAX_VALUE_DEPTH) },
+  { label: 'surrogate pairs written as escapes, in the key and a nested string', expect: 'accept', body: '{"key":"pair-\\ud83d\\ude00","value":{"a":["x \\ud83d\\ude00"]}}', key: 'pair-😀', value: '{"a":["x 😀"]}' },
+  { label: `a value nested ${MAX_VALUE_DEPTH + 1} levels deep`, expect: 'refuse', body: `{"key":"deep-513","value":${nestedText(MAX_VALUE_DEPTH + 1)}}` },
+  { label: `a value nested ${MAX_VALUE_DEPTH + 1} levels deep, objects and arrays`, expect: 'refuse', body: `{"key":"mixed-513","value":${mixedText(MAX_VALUE_DEPTH + 1)}}` },
+  { label: 'a value nested 1000 levels deep', expect: 'refuse', body: `{"key":"deep-1000","value":${nestedText(1000)}}` },
+  { label: 'a value nested 100 000 levels deep', expect: 'refuse', body: `{"key":"deep-100000","value":${nestedText(100_000)}}` },
+  { label: 'a key with a lone high surrogate escape', expect: 'refuse', body: '{"key":"lone-\\ud800","value":1}' },
+  { label: 'a key with a lone low surrogate escape', expect: 'refuse', body: '{"key":"lone-\\udc00","value":1}' },
+  { label: 'a lone high surrogate escape in a nested string', expect: 'refuse', body: '{"key":"lone-value-high","value":{"a":["x\\ud800"]}}' },
+  { label: 'a lone low surrogate escape in a nested member name', expect: 'refuse', body: '{"key":"lone-value-low","value":{"a":{"\\udc00":1}}}' },
+  { label: 'duplicate "key" members', expect: 'either', body: '{"key":"dup-a","key":"dup-b","value":1}' },
 ];
 
 export interface EdgeStore {
@@ -94,19 +109,33 @@ export interface EdgeStore {
   accepted: EdgeWrite[];
 }
 
-/** Offers every edge write to a server, keeps what it accepts, and stops it cleanly. */
+/**
+ * Offers every edge write to a server, checks it refuses what the spec refuses (400, JSON error) and accepts what
+ * the spec accepts, and stops it cleanly with what it accepted on disk.
+ */
 export async function writeEdgeStore(sut: ServerUnderTest): Promise<EdgeStore> {
   await sut.start({ flushInterval: 60_000 });
   const accepted: EdgeWrite[] = [];
+  const wrong: string[] = [];
   for (const edge of EDGE_WRITES) {
     const res = await sut.post(edge.body);
+    if (edge.expect === 'refuse') {
+      try {
+        expectError(res, 400, `${edge.label}`);
+      } catch (error) {
+        wrong.push((error as Error).message.split('\n')[0]!);
+      }
+    } else if (edge.expect === 'accept' && res.status !== 201) {
+      wrong.push(`${edge.label}: expected status 201, got ${show(res)}`);
+    }
     if (res.status === 201) accepted.push(edge);
   }
   await sut.stopCleanly();
+  assert.ok(wrong.length === 0, `${sut.name} answers POSTs of edge values against the spec:\n  ${wrong.join('\n  ')}`);
   return { writer: sut.name, dir: sut.dataDir, accepted };
 }
 
-/** "A directory written by any server loads in every other server", for the values the writer chose to accept. */
+/** "A directory written by any server loads in every other server", for the values the writer accepted. */
 export async function readEdgeStore(reader: ServerUnderTest, store: EdgeStore): Promise<void> {
   const what = `${store.writer} accepted ${store.accepted.map((e) => e.label).join('; ') || 'none of the edge writes'}`;
   await cp(store.dir, reader.dataDir, { recursive: true });
@@ -118,10 +147,12 @@ export async function readEdgeStore(reader: ServerUnderTest, store: EdgeStore): 
   assert.equal((await stats(reader)).keys, store.accepted.length, `${reader.name} /stats after loading a store in which ${what}`);
   for (const edge of store.accepted) {
     if (!edge.key) continue;
+    const what = `${reader.name} GET ${JSON.stringify(edge.key)} (${store.writer} accepted ${edge.label})`;
     const res = await reader.get(edge.key);
-    expectStatus(res, 200, `${reader.name} GET ${edge.key} (${store.writer} accepted ${edge.label})`);
-    // Compared as text: a deep structure would overflow the stack of a structural comparison.
-    assert.ok(res.text.replace(/\s/g, '') === `{"value":${edge.value}}`, `${reader.name} GET ${edge.key} returned another value than ${store.writer} stored`);
+    expectStatus(res, 200, what);
+    // Compared parsed, not as text: one server writes "\ud83d\ude00" back as escapes, another as the character.
+    // Every value here is at most 512 levels deep, well within what a structural comparison recurses through.
+    assert.deepStrictEqual(JSON.parse(res.text), { value: JSON.parse(edge.value!) }, `${what}: another value than ${store.writer} stored`);
   }
   await reader.stopCleanly();
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { CaseGroup } from '../case.js';
-import { expectError, expectMissing, expectStatus, expectValue, put, show } from '../check.js';
+import { expectCreated, expectError, expectMissing, expectStatus, expectValue, put, show, stats } from '../check.js';
 
 /** Percent-encodes every byte, unreserved ones included (`.` becomes `%2E`). */
 function encodeAll(key: string): string {
@@ -76,6 +76,27 @@ export const keyCases: CaseGroup = {
           assert.ok(res.status === 400 || res.status === 404, `GET ${path}: expected 400 or 404, got ${show(res)}`);
           expectError(res, res.status, `GET ${path}`);
         }
+      },
+    },
+    {
+      name: 'a lone surrogate escape in the key (high or low, at the end or mid-key) is 400',
+      async run(sut) {
+        const before = (await stats(sut)).keys;
+        for (const key of ['lone-\\ud800', 'lone-\\uDC00', '\\ud800-lone', '\\udbff\\u0041', '\\ude00\\ud83d']) {
+          const res = await sut.post(`{"key":"${key}","value":1}`);
+          expectError(res, 400, `POST with key "${key}"`);
+        }
+        assert.equal((await stats(sut)).keys, before, '/stats after the refused keys');
+      },
+    },
+    {
+      name: 'a surrogate pair written as escapes in the key is the character: read back through its UTF-8 percent-encoding',
+      async run(sut) {
+        expectCreated(await sut.post('{"key":"pair-\\ud83d\\ude00","value":1}'), 'POST with key "pair-\\ud83d\\ude00"');
+        await expectValue(sut, 'pair-😀', 1, 'GET /kv/pair-%F0%9F%98%80');
+        expectCreated(await sut.post('{"key":"pair-\\uD83D\\uDE00","value":2}'), 'POST with the same key in uppercase hex');
+        await expectValue(sut, 'pair-😀', 2, 'GET after overwriting through the other spelling');
+        expectStatus(await sut.delete('pair-😀'), 204, 'DELETE /kv/pair-%F0%9F%98%80');
       },
     },
     {

@@ -1,7 +1,12 @@
+import assert from 'node:assert/strict';
 import type { CaseGroup, ConformanceCase } from '../case.js';
-import { expectValue, put } from '../check.js';
+import { expectError, expectMissing, expectStatus, expectValue, put, stats } from '../check.js';
 
-function nested(depth: number): unknown {
+/** The deepest nesting the spec allows: a scalar is depth 0, `[1]` depth 1, `[[1]]` depth 2. */
+export const MAX_VALUE_DEPTH = 512;
+
+/** A value `depth` levels deep, arrays and objects alternating, with a string at the bottom. */
+export function nested(depth: number): unknown {
   let value: unknown = 'bottom';
   for (let i = 0; i < depth; i++) value = i % 2 ? { [`level${i}`]: value } : [value];
   return value;
@@ -36,6 +41,8 @@ export const SAMPLE_VALUES: [string, unknown][] = [
   ['an object of 1000 members', Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`m${i}`, i]))],
   ['a 100 KB string', 'abcdefghij'.repeat(10_000)],
   ['nesting 100 levels deep', nested(100)],
+  [`nesting ${MAX_VALUE_DEPTH} levels deep, the most allowed`, nested(MAX_VALUE_DEPTH)],
+  ['surrogate pairs (emoji outside the BMP) in strings and member names', { '😀': ['x 😀', { '🎉': '𝄞' }] }],
 ];
 
 const roundTrip = (label: string, value: unknown, index: number): ConformanceCase => ({
@@ -65,6 +72,45 @@ export const valueCases: CaseGroup = {
           await expectValue(other, `disk-${i}`, value, `GET of ${label} after a restart with --load`);
         }
         await other.stopCleanly();
+      },
+    },
+    {
+      name: `a value nested ${MAX_VALUE_DEPTH} levels deep is accepted, arrays only or mixed with objects; ${MAX_VALUE_DEPTH + 1} is 400`,
+      async run(sut) {
+        const arrays = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+        const mixed = (depth: number) => JSON.stringify(nested(depth));
+        for (const [shape, text] of [['arrays', arrays], ['mixed', mixed]] as const) {
+          const key = `deep-${shape}`;
+          const ok = await sut.post(`{"key":"${key}","value":${text(MAX_VALUE_DEPTH)}}`);
+          expectStatus(ok, 201, `POST of a value of ${shape} nested ${MAX_VALUE_DEPTH} levels deep`);
+          await expectValue(sut, key, JSON.parse(text(MAX_VALUE_DEPTH)), `GET of the value of ${shape} ${MAX_VALUE_DEPTH} levels deep`);
+          for (const depth of [MAX_VALUE_DEPTH + 1, 1000]) {
+            const res = await sut.post(`{"key":"${key}-${depth}","value":${text(depth)}}`);
+            expectError(res, 400, `POST of a value of ${shape} nested ${depth} levels deep`);
+            await expectMissing(sut, `${key}-${depth}`, `GET of the refused value of ${shape} ${depth} levels deep`);
+          }
+        }
+        const before = (await stats(sut)).keys;
+        expectError(await sut.post(`{"key":"deep-100000","value":${arrays(100_000)}}`), 400, 'POST of a value nested 100 000 levels deep');
+        assert.equal((await stats(sut)).keys, before, '/stats after the refused 100 000-level value');
+      },
+    },
+    {
+      name: 'a lone surrogate escape anywhere in the value (string or member name, high or low) is 400',
+      async run(sut) {
+        const values = ['"\\ud800"', '"x\\udc00"', '{"a":[1,"x\\uD800y"]}', '{"a":[{"b":"\\uDFFF"}]}', '{"a":{"\\ud800":1}}', '"\\ude00\\ud83d"'];
+        for (const [i, value] of values.entries()) {
+          expectError(await sut.post(`{"key":"lone-${i}","value":${value}}`), 400, `POST of the value ${value}`);
+          await expectMissing(sut, `lone-${i}`, `GET of the refused value ${value}`);
+        }
+      },
+    },
+    {
+      name: 'a surrogate pair written as escapes ("\\ud83d\\ude00") in a nested string is the character it encodes',
+      async run(sut) {
+        const res = await sut.post('{"key":"pair-value","value":{"a":["x \\ud83d\\ude00", {"\\uD83C\\uDF89": "\\ud834\\udd1e"}]}}');
+        expectStatus(res, 201, 'POST of a value holding escaped surrogate pairs');
+        await expectValue(sut, 'pair-value', { a: ['x 😀', { '🎉': '𝄞' }] });
       },
     },
   ],

@@ -320,3 +320,78 @@ func BenchmarkParsePut(b *testing.B) {
 		}
 	}
 }
+
+// nestedValue is a value depth levels deep (see valueEnd), arrays and objects
+// alternating, with a string at the bottom.
+func nestedValue(depth int) string {
+	v := `"bottom"`
+	for i := range depth {
+		if i%2 == 0 {
+			v = "[" + v + "]"
+		} else {
+			v = fmt.Sprintf(`{"level%d":%s}`, i, v)
+		}
+	}
+	return v
+}
+
+// TestPutDepthAndSurrogates: a value nested up to 512 levels and a valid
+// surrogate pair are stored; 513 levels and a lone surrogate escape, in the
+// key or anywhere in the value, are a JSON 400 that says what is wrong.
+func TestPutDepthAndSurrogates(t *testing.T) {
+	h := newHandler(t)
+	accepted := []struct{ name, key, value string }{
+		{"512 levels", "deep-512", nestedValue(MaxValueDepth)},
+		{"512 empty arrays", "empty-512", strings.Repeat("[", 512) + strings.Repeat("]", 512)},
+		{"a surrogate pair in a nested value", "pair-value", `{"a":["x \ud83d\ude00"]}`},
+	}
+	for _, tt := range accepted {
+		body := fmt.Sprintf(`{"key":%q,"value":%s}`, tt.key, tt.value)
+		if w := serve(h, request{"POST", "/kv", jsonCT, body}); w.Code != 201 {
+			t.Fatalf("%s: POST = %d %s, want 201", tt.name, w.Code, w.Body)
+		}
+		w := serve(h, request{"GET", "/kv/" + tt.key, "", ""})
+		if want := `{"value":` + tt.value + `}`; w.Code != 200 || w.Body.String() != want {
+			t.Errorf("%s: GET = %d %.80s, want 200 %.80s", tt.name, w.Code, w.Body, want)
+		}
+	}
+	// A surrogate pair in the key, read back through its UTF-8 percent-encoding.
+	if w := serve(h, request{"POST", "/kv", jsonCT, `{"key":"pair-\ud83d\ude00","value":1}`}); w.Code != 201 {
+		t.Fatalf("pair in key: POST = %d %s, want 201", w.Code, w.Body)
+	}
+	if w := serve(h, request{"GET", "/kv/pair-%F0%9F%98%80", "", ""}); w.Code != 200 || w.Body.String() != `{"value":1}` {
+		t.Errorf("pair in key: GET = %d %s", w.Code, w.Body)
+	}
+
+	refused := []struct{ name, body, reason string }{
+		{"513 levels", `{"key":"deep-513","value":` + nestedValue(MaxValueDepth+1) + `}`, `nested 513 levels deep, over the limit of 512`},
+		{"513 empty arrays", `{"key":"deep-513","value":` + strings.Repeat("[", 513) + strings.Repeat("]", 513) + `}`, `over the limit of 512`},
+		{"100 000 levels", `{"key":"deep-100000","value":` + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + `}`, `max depth`},
+		{"lone high surrogate in the key", `{"key":"lone-\ud800","value":1}`, `lone surrogate \ud800`},
+		{"lone low surrogate in the key", `{"key":"lone-\udc00","value":1}`, `lone surrogate \udc00`},
+		{"lone high surrogate in a nested value", `{"key":"k","value":{"a":[1,"x\uD800y"]}}`, `lone surrogate \uD800`},
+		{"lone low surrogate in a nested value", `{"key":"k","value":{"a":[1,"x\uDC00"]}}`, `lone surrogate \uDC00`},
+		{"lone surrogate in a nested member name", `{"key":"k","value":{"\ud800":1}}`, `lone surrogate \ud800`},
+		{"a pair in the wrong order", `{"key":"k","value":"\ude00\ud83d"}`, `lone surrogate \ude00`},
+	}
+	for _, tt := range refused {
+		w := serve(h, request{"POST", "/kv", jsonCT, tt.body})
+		var e errorBody
+		if w.Code != 400 || json.Unmarshal(w.Body.Bytes(), &e) != nil || !strings.Contains(e.Error, tt.reason) {
+			t.Errorf("%s: POST = %d %s, want 400 with an error containing %q", tt.name, w.Code, w.Body, tt.reason)
+		}
+	}
+	if w := serve(h, request{"GET", "/stats", "", ""}); !strings.HasPrefix(w.Body.String(), `{"keys":4,`) {
+		t.Errorf("/stats after the refused writes = %s, want the 4 accepted keys only", w.Body)
+	}
+}
+
+func BenchmarkParsePutObject(b *testing.B) {
+	body := []byte(`{"key":"user:4217","value":{"name":"Ada","tags":["a","b"],"n":[1,2,{"x":null}]},"ttl":60}`)
+	b.ReportAllocs()
+	for range b.N {
+		if _, err := parsePut(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -19,6 +19,11 @@ const (
 	MaxBodyBytes = 1 << 20
 	// MaxKeyBytes bounds a key's UTF-8 length.
 	MaxKeyBytes = 1024
+	// MaxValueDepth bounds how deeply a value nests arrays and objects (a
+	// scalar is depth 0, [1] depth 1). encoding/json reads up to 10000
+	// levels, but other servers' readers and writers recurse, and every
+	// server must load what any server wrote.
+	MaxValueDepth = 512
 	// maxTTLms keeps a TTL within the integers every server's JSON reader
 	// holds exactly (2^53-1), so a file round-trips across languages. That is
 	// still about 285,000 years.
@@ -56,8 +61,9 @@ func parsePut(body []byte) (putRequest, error) {
 		return putRequest{}, err
 	}
 	var key, value, ttl []byte
+	valueDepth := 0
 	for {
-		name, raw, ok := obj.next()
+		name, raw, depth, ok := obj.next()
 		if !ok {
 			break
 		}
@@ -67,6 +73,7 @@ func parsePut(body []byte) (putRequest, error) {
 			field = &key
 		case "value":
 			field = &value
+			valueDepth = depth
 		case "ttl":
 			field = &ttl
 		default:
@@ -93,6 +100,9 @@ func parsePut(body []byte) (putRequest, error) {
 	}
 	if value == nil {
 		return putRequest{}, errors.New(`missing "value"`)
+	}
+	if valueDepth > MaxValueDepth {
+		return putRequest{}, fmt.Errorf(`"value" is nested %d levels deep, over the limit of %d`, valueDepth, MaxValueDepth)
 	}
 	req.Value = compactCopy(value)
 	if req.TTL, err = parseTTL(ttl); err != nil {

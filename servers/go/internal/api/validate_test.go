@@ -80,6 +80,7 @@ func TestParsePutRejects(t *testing.T) {
 		{"lone low surrogate in value", `{"key":"k","value":["\uDC00"]}`, `lone surrogate \uDC00`},
 		{"high surrogate then a non-low escape", `{"key":"k","value":"\ud800\u0041"}`, "lone surrogate"},
 		{"high surrogate at the end of a string", `{"key":"k","value":"\ud800"}`, "lone surrogate"},
+		{"value nested 513 levels", `{"key":"k","value":` + strings.Repeat("[", 513) + "1" + strings.Repeat("]", 513) + `}`, `"value" is nested 513 levels deep`},
 		{"deeply nested value", `{"key":"k","value":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, "invalid JSON"},
 		{"field in other case", `{"Key":"k","value":1}`, `unknown field "Key"`},
 		{"ttl zero", `{"key":"k","value":1,"ttl":0}`, "greater than 0"},
@@ -97,6 +98,24 @@ func TestParsePutRejects(t *testing.T) {
 		_, err := parsePut([]byte(tt.body))
 		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 			t.Errorf("%s: parsePut error = %v, want one containing %q", tt.name, err, tt.wantErr)
+		}
+	}
+}
+
+func TestValueDepth(t *testing.T) {
+	tests := []struct {
+		value string
+		want  int
+	}{
+		{`1`, 0}, {`"[{"`, 0}, {`null`, 0},
+		{`[]`, 1}, {`{}`, 1}, {`[1]`, 1}, {`{"a":1,"b":[]}`, 2},
+		{`[[1]]`, 2}, {`[[1],[[2]],3]`, 3}, {`["]]]","[[["]`, 1}, {`{"[":"\"[[["}`, 1},
+		{strings.Repeat("[", 512) + strings.Repeat("]", 512), 512},
+	}
+	for _, tt := range tests {
+		end, depth := valueEnd([]byte(tt.value+","), 0)
+		if end != len(tt.value) || depth != tt.want {
+			t.Errorf("valueEnd(%s) = %d, depth %d; want %d, depth %d", tt.value, end, depth, len(tt.value), tt.want)
 		}
 	}
 }
