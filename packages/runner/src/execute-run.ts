@@ -39,23 +39,8 @@ const DEFAULT_STOP_GRACE_MS = 10_000;
  * Failures of the server are results, not exceptions: a crash or hang becomes the run's status and a warning.
  */
 export async function executeRun(target: Target, item: PlanItem, ctx: RunContext): Promise<Run> {
-  const startedAt = new Date().toISOString();
   const { step } = item;
-  const base: Omit<Run, 'status' | 'client' | 'serverProcess' | 'coldStartMs' | 'timeline' | 'warnings'> = {
-    server: target.name,
-    ...(target.variant ? { variant: target.variant } : {}),
-    step: step.name,
-    repeat: item.repeat,
-    startedAt,
-    load: {
-      generator: step.generator,
-      connections: step.connections,
-      ...(step.requests !== undefined ? { requests: step.requests } : {}),
-      ...(step.durationSec !== undefined ? { durationSec: step.durationSec } : {}),
-      readFraction: step.readFraction,
-      timeoutMs: step.timeoutMs,
-    },
-  };
+  const base = runHeader(target, item);
   const where = { server: target.name, step: step.name, repeat: item.repeat };
   const graceMs = ctx.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), `kvbench-${target.name}-`));
@@ -202,6 +187,28 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
   }
 }
 
+/** What every run records about itself, measured or not: which server, step and repeat, under which load. */
+export type RunHeader = Omit<Run, 'status' | 'client' | 'serverProcess' | 'coldStartMs' | 'timeline' | 'warnings'>;
+
+export function runHeader(target: Pick<Target, 'name' | 'variant'>, item: PlanItem): RunHeader {
+  const { step } = item;
+  return {
+    server: target.name,
+    ...(target.variant ? { variant: target.variant } : {}),
+    step: step.name,
+    repeat: item.repeat,
+    startedAt: new Date().toISOString(),
+    load: {
+      generator: step.generator,
+      connections: step.connections,
+      ...(step.requests !== undefined ? { requests: step.requests } : {}),
+      ...(step.durationSec !== undefined ? { durationSec: step.durationSec } : {}),
+      readFraction: step.readFraction,
+      timeoutMs: step.timeoutMs,
+    },
+  };
+}
+
 /** autocannon is one Node event loop: one core at most. wrk runs one thread per CPU it may use. */
 function clientCpuCapacity(generator: string, connections: number, ctx: RunContext): number {
   if (generator === 'autocannon') return 1;
@@ -216,8 +223,8 @@ export function countCpus(list: string): number {
   }, 0);
 }
 
-function failedRun(
-  base: Omit<Run, 'status' | 'client' | 'serverProcess' | 'coldStartMs' | 'timeline' | 'warnings'>,
+export function failedRun(
+  base: RunHeader,
   status: Run['status'],
   error: string,
   warnings: Warning[],

@@ -3,7 +3,7 @@ import { loadGenerator, type LoadGenerator, type LoadProgress } from '@kvbench/l
 import type { FdLimit, LoadGeneratorName, Results, Run, ServerInfo, Warning } from '@kvbench/schemas';
 import { RESULTS_SCHEMA_VERSION } from '@kvbench/schemas';
 import { collectEnvironment } from './environment.js';
-import { countCpus, executeRun } from './execute-run.js';
+import { countCpus, executeRun, failedRun, runHeader } from './execute-run.js';
 import { makePlan, type PlanItem } from './plan.js';
 import { resultsId, writeResults } from './results-file.js';
 import type { LoadedScenario } from './scenario-file.js';
@@ -158,29 +158,7 @@ async function readyGenerators(plan: readonly PlanItem[]): Promise<Map<LoadGener
 }
 
 function notStarted(target: Target, item: PlanItem, reason: string): Run {
-  const { step } = item;
-  return {
-    server: target.name,
-    ...(target.variant ? { variant: target.variant } : {}),
-    step: step.name,
-    repeat: item.repeat,
-    status: 'start-failed',
-    error: reason,
-    startedAt: new Date().toISOString(),
-    coldStartMs: null,
-    load: {
-      generator: step.generator,
-      connections: step.connections,
-      ...(step.requests !== undefined ? { requests: step.requests } : {}),
-      ...(step.durationSec !== undefined ? { durationSec: step.durationSec } : {}),
-      readFraction: step.readFraction,
-      timeoutMs: step.timeoutMs,
-    },
-    client: null,
-    serverProcess: null,
-    timeline: [],
-    warnings: [],
-  };
+  return failedRun(runHeader(target, item), 'start-failed', reason, []);
 }
 
 function runLevelWarnings(servers: readonly ServerInfo[], interruption: string | undefined): Warning[] {
