@@ -1,15 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
+import type { ProcReading } from '@kvbench/metrics';
 
-/** One reading of a process from /proc. CPU figures are cumulative over all its threads since it started. */
-export interface ProcSample {
-  tMs: number;
-  userMs: number;
-  sysMs: number;
-  rssBytes: number;
-  fds: number;
-  threads: number;
-}
+/**
+ * One reading of a process from /proc (CPU cumulative over all its threads since it started): the shape the
+ * metric arithmetic in @kvbench/metrics consumes, defined there once.
+ */
+export type ProcSample = ProcReading;
 
 let clockTicks: number | undefined;
 /** USER_HZ: the unit of utime/stime in /proc/<pid>/stat (almost always 100, but asked, not assumed). */
