@@ -1,10 +1,9 @@
 import cliProgress from 'cli-progress';
 import type { LoadProgress } from '@kvbench/load';
 import type { PlanItem, RunReporter } from '@kvbench/runner';
+// The report's formats, not our own: a figure must read the same in the live line and in the report after it.
+import { fmtBytes, fmtDuration, fmtLatency, fmtPct, fmtRps, fmtUs } from '@kvbench/report';
 import type { Run, ServerInfo } from '@kvbench/schemas';
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const bytes = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`);
 
 /**
  * The run as it happens, on stderr (stdout stays for the table and the paths a script may read): a progress bar
@@ -27,7 +26,7 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): R
     prepared(info: ServerInfo) {
       const name = info.variant ? `${info.name}@${info.variant}` : info.name;
       if (info.error) line(`  ${name}: FAILED — ${info.error.split('\n')[0]}`);
-      else if (info.build) line(`  ${name}: built in ${(info.build.durationMs / 1000).toFixed(1)} s${info.build.artifactBytes !== null ? `, artifact ${bytes(info.build.artifactBytes)}` : ''} (${info.version ?? 'version unknown'})`);
+      else if (info.build) line(`  ${name}: built in ${fmtDuration(info.build.durationMs)}${info.build.artifactBytes !== null ? `, artifact ${fmtBytes(info.build.artifactBytes)}` : ''} (${info.version ?? 'version unknown'})`);
       else line(`  ${name}: ready (${info.version ?? info.source})`);
     },
     runStarted(item: PlanItem, index, total) {
@@ -49,15 +48,15 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): R
     },
     progress(item: PlanItem, p: LoadProgress) {
       const done = item.step.requests !== undefined ? p.completed : Math.round(p.elapsedMs);
-      bar?.update(done, { rps: fmt(p.intervalRps), p99: p.intervalP99Us === null ? '-' : `${(p.intervalP99Us / 1000).toFixed(2)} ms` });
+      bar?.update(done, { rps: fmtRps(p.intervalRps), p99: p.intervalP99Us === null ? '-' : fmtLatency(p.intervalP99Us) });
     },
     runFinished(run: Run) {
       bar?.stop();
       bar = null;
       const c = run.client;
       const summary = c
-        ? `${fmt(c.rps)} req/s, ${(c.successRate * 100).toFixed(2)} % ok, p99 ${(c.latency.p99Us / 1000).toFixed(2)} ms` +
-          (run.serverProcess?.cpu ? `, ${run.serverProcess.cpu.usPerRequest.toFixed(1)} µs CPU/req` : '')
+        ? `${fmtRps(c.rps)} req/s, ${fmtPct(c.successRate)} ok, p99 ${fmtLatency(c.latency.p99Us)}` +
+          (run.serverProcess?.cpu ? `, ${fmtUs(run.serverProcess.cpu.usPerRequest)} CPU/req` : '')
         : run.error?.split('\n')[0] ?? '';
       line(`  ${run.server}${run.variant ? `@${run.variant}` : ''} ${run.step} #${run.repeat + 1}: ${run.status}${summary ? ` — ${summary}` : ''}`);
       for (const w of run.warnings.filter((w) => w.code !== 'short-step')) line(`    ! ${w.code}: ${w.message}`);

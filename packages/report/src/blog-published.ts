@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseOrThrow } from '@kvbench/schemas';
+import { fmtFixed, fmtInt } from './format.js';
 
 const num = z.number().finite().nonnegative();
 
@@ -42,3 +43,9 @@ export function blogPublished(): BlogPublished {
   cached ??= parseOrThrow(BlogPublishedSchema, JSON.parse(readFileSync(BLOG_FILE, 'utf8')), BLOG_FILE.pathname);
   return cached;
 }
+
+/**
+ * The blog's RPS wherever we quote it: whole numbers once large, the post's two decimals when small (its Rust 99.91).
+ * These are the author's figures, not our measurement, so our significant-digit rule must not round them.
+ */
+export const fmtBlogRps = (rps: number): string => (Math.abs(rps) >= 1000 ? fmtInt(rps) : fmtFixed(rps, 2));

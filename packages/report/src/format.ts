@@ -16,18 +16,61 @@ export function fmtFixed(value: number, decimals: number): string {
 
 export const fmtInt = (value: number): string => fmtFixed(Math.round(value), 0);
 
-/** Requests per second: whole numbers once they are large, two decimals for the blog's 99.91. */
-export const fmtRps = (value: number): string => (Math.abs(value) >= 1000 ? fmtInt(value) : fmtFixed(value, 2));
+/**
+ * Significant digits of every measured figure we print or draw. The latency histogram keeps
+ * numberOfSignificantValueDigits 3, so a fourth digit would be noise that reads like measurement; the other measured
+ * figures (RPS, CPU, memory, durations) are not more precise than the latencies beside them. Counts stay exact.
+ */
+export const SIG_DIGITS = 3;
 
-/** Latency in milliseconds with microsecond precision, the unit the blog used. */
-export const fmtMs = (us: number): string => `${fmtFixed(us / 1000, 3)} ms`;
+/** The value at SIG_DIGITS significant digits: the one number we print, draw, and compare for ties. */
+export function roundSig(value: number, digits = SIG_DIGITS): number {
+  if (!Number.isFinite(value) || value === 0) return value;
+  return Number(value.toPrecision(digits));
+}
 
-export const fmtUs = (us: number): string => `${fmtFixed(us, us >= 100 ? 0 : 1)} µs`;
+/** "75.6", "257", "1,230", "0.980": trailing zeros stay, they are digits the histogram holds. */
+export function fmtSig(value: number, digits = SIG_DIGITS): string {
+  if (!Number.isFinite(value)) return String(value);
+  const rounded = roundSig(value, digits);
+  if (rounded === 0) return '0';
+  // The exponent from the rounded value's own notation: Math.log10 is off by one just below powers of ten.
+  const exponent = Number(rounded.toExponential().split('e')[1]);
+  return fmtFixed(rounded, Math.max(0, digits - 1 - exponent));
+}
 
-/** A fraction 0..1 as a percentage; exactly 1 stays "100 %" so a perfect run looks perfect. */
+/** Requests per second (measured): significant digits like every other figure, "19,600", "988", "99.9". */
+export const fmtRps = (value: number): string => fmtSig(value);
+
+/**
+ * A time from microseconds, in the unit that keeps it to SIG_DIGITS digits: "980 µs", "75.6 ms", "1.23 s", "2.05 min".
+ * The unit is chosen after rounding, so 999.6 µs reads "1.00 ms", never "1,000 µs".
+ */
+export function fmtTimeUs(us: number): string {
+  if (!Number.isFinite(us)) return String(us);
+  const size = Math.abs(roundSig(us));
+  if (size < 1000) return `${fmtSig(us)} µs`;
+  if (size < 1e6) return `${fmtSig(us / 1000)} ms`;
+  if (size < 120e6) return `${fmtSig(us / 1e6)} s`;
+  return `${fmtSig(us / 60e6)} min`;
+}
+
+/** Latency, recorded in µs. */
+export const fmtLatency = (us: number): string => fmtTimeUs(us);
+
+/** A duration recorded in ms (a step, a build, a cold start). */
+export const fmtDuration = (ms: number): string => fmtTimeUs(ms * 1000);
+
+/** Server CPU per request: always in µs, the unit of its column and chart. */
+export const fmtUs = (us: number): string => `${fmtSig(us)} µs`;
+
+/**
+ * A fraction 0..1 as a percentage; exactly 1 stays "100 %" so a perfect run looks perfect. Two decimals, not
+ * significant digits: a success rate is a ratio of exact counts, and 99.99 % must not round up to 100 %.
+ */
 export const fmtPct = (fraction: number): string => (fraction === 1 ? '100 %' : `${fmtFixed(fraction * 100, 2)} %`);
 
-export const fmtCores = (cores: number): string => fmtFixed(cores, 2);
+export const fmtCores = (cores: number): string => fmtSig(cores);
 
 export function fmtBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -37,13 +80,7 @@ export function fmtBytes(bytes: number): string {
     value /= 1024;
     unit++;
   }
-  return unit === 0 ? `${fmtInt(value)} B` : `${fmtFixed(value, value >= 100 ? 0 : 1)} ${units[unit]}`;
-}
-
-export function fmtDuration(ms: number): string {
-  if (Math.abs(ms) < 1000) return `${fmtFixed(ms, ms >= 100 ? 0 : 1)} ms`;
-  if (Math.abs(ms) < 120_000) return `${fmtFixed(ms / 1000, 2)} s`;
-  return `${fmtFixed(ms / 60_000, 1)} min`;
+  return unit === 0 ? `${fmtInt(value)} B` : `${fmtSig(value)} ${units[unit]}`;
 }
 
 /** Signed change in percent, e.g. "+12.3 %" / "−4.0 %" (a real minus sign: it does not wrap away from its number). */
@@ -52,7 +89,7 @@ export function fmtChange(pct: number): string {
   return `${pct > 0 ? '+' : '−'}${fmtFixed(Math.abs(pct), 1)} %`;
 }
 
-/** Rounds for charts and tables alike, so the number drawn is the number printed. */
+/** Fixed decimals, for what is not a measured figure (percent changes, percentiles, positions on a time axis). */
 export function round(value: number, decimals: number): number {
   const f = 10 ** decimals;
   return Math.round(value * f) / f;

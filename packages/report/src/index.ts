@@ -9,3 +9,5 @@ export { escapeHtml, jsonForScript } from './escape.js';
 export { WARNING_EXPLANATIONS, groupWarnings, type WarningExplanation, type WarningGroup } from './warnings.js';
 export { buildViews, type ScenarioView } from './view.js';
 export { verdictOf, type Verdict } from './verdict.js';
+// The figure formats, for the CLI's live lines: a run prints its p99 and RPS exactly as the report will.
+export { SIG_DIGITS, fmtBytes, fmtDuration, fmtLatency, fmtPct, fmtRps, fmtUs } from './format.js';

@@ -2,6 +2,7 @@ import type { Results } from '@kvbench/schemas';
 import { BLOG_LABEL, blogPublished } from './blog-published.js';
 import { escapeMarkdown } from './escape.js';
 import { fmtBytes, fmtDuration, fmtInt, plural } from './format.js';
+import { leadingMetricLede } from './leading-metric.js';
 import { spread } from './stats.js';
 import { gridTable, headlineTable, ladderTable, spreadText, type TextTable } from './tables.js';
 import { verdictOf } from './verdict.js';
@@ -69,7 +70,7 @@ function scenarioMarkdown(view: ScenarioView): string {
   const verdict = verdictOf(view);
   if (verdict) {
     out.push(`### Verdict at ${escapeMarkdown(verdict.step)}`, '');
-    out.push('Server CPU per request leads: on a 2-core machine the load generator caps RPS, so RPS alone cannot rank fast servers.', '');
+    out.push(escapeMarkdown(leadingMetricLede(view)), '');
     for (const sentence of verdict.sentences) out.push(`- ${escapeMarkdown(sentence)}`);
     out.push('', mdTable(headlineTable(view, verdict.step), '####'));
   }
@@ -79,7 +80,7 @@ function scenarioMarkdown(view: ScenarioView): string {
   out.push(mdTable(ladderTable(view, 'successRate', 'Success rate', 'successRate'), '####'));
   out.push(
     mdTable(
-      gridTable(view, 'Latency (ms)', [
+      gridTable(view, 'Latency', [
         ['meanUs', 'mean'],
         ['p50Us', 'p50'],
         ['p90Us', 'p90'],

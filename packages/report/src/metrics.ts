@@ -1,5 +1,5 @@
 import type { Run } from '@kvbench/schemas';
-import { fmtBytes, fmtCores, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, fmtUs } from './format.js';
+import { fmtBytes, fmtCores, fmtDuration, fmtInt, fmtLatency, fmtPct, fmtRps, fmtUs } from './format.js';
 
 export interface MetricDef {
   label: string;
@@ -19,12 +19,13 @@ export const METRICS = {
   rps: { label: 'RPS', unit: 'req/s', better: 'higher', pick: (r) => r.client?.rps, format: fmtRps },
   goodput: { label: 'Goodput', unit: 'req/s', better: 'higher', pick: (r) => r.client?.goodput, format: fmtRps },
   durationMs: { label: 'Duration', unit: '', better: 'lower', pick: (r) => r.client?.durationMs, format: fmtDuration },
-  meanUs: { label: 'Mean', unit: 'ms', better: 'lower', pick: (r) => latency(r)?.meanUs, format: fmtMs },
-  p50Us: { label: 'p50', unit: 'ms', better: 'lower', pick: (r) => latency(r)?.p50Us, format: fmtMs },
-  p90Us: { label: 'p90', unit: 'ms', better: 'lower', pick: (r) => latency(r)?.p90Us, format: fmtMs },
-  p99Us: { label: 'p99', unit: 'ms', better: 'lower', pick: (r) => latency(r)?.p99Us, format: fmtMs },
-  p999Us: { label: 'p99.9', unit: 'ms', better: 'lower', pick: (r) => latency(r)?.p999Us, format: fmtMs },
-  maxUs: { label: 'max', unit: 'ms', better: 'lower', pick: (r) => latency(r)?.maxUs, format: fmtMs },
+  // No unit in the header: each latency carries its own (µs, ms or s), whichever keeps it to significant digits.
+  meanUs: { label: 'Mean', unit: '', better: 'lower', pick: (r) => latency(r)?.meanUs, format: fmtLatency },
+  p50Us: { label: 'p50', unit: '', better: 'lower', pick: (r) => latency(r)?.p50Us, format: fmtLatency },
+  p90Us: { label: 'p90', unit: '', better: 'lower', pick: (r) => latency(r)?.p90Us, format: fmtLatency },
+  p99Us: { label: 'p99', unit: '', better: 'lower', pick: (r) => latency(r)?.p99Us, format: fmtLatency },
+  p999Us: { label: 'p99.9', unit: '', better: 'lower', pick: (r) => latency(r)?.p999Us, format: fmtLatency },
+  maxUs: { label: 'max', unit: '', better: 'lower', pick: (r) => latency(r)?.maxUs, format: fmtLatency },
   cpuUsPerRequest: {
     label: 'Server CPU per request',
     unit: 'µs',

@@ -1,3 +1,5 @@
+import { roundSig } from './format.js';
+
 /** A figure over the repeats of one (server, step): the median is what reports show, min–max its spread. */
 export interface Spread {
   median: number;
@@ -24,4 +26,12 @@ export function spread(values: ReadonlyArray<number | null | undefined>): Spread
 /** True when the two ranges overlap: the repeats cannot tell the two apart. */
 export function overlaps(a: Spread, b: Spread): boolean {
   return a.min <= b.max && b.min <= a.max;
+}
+
+/**
+ * True when two latencies fall in the same HDR bucket: the histogram records with numberOfSignificantValueDigits
+ * SIG_DIGITS, so values equal at that many significant digits cannot be told apart and must not be ranked.
+ */
+export function sameHdrBucket(a: number, b: number): boolean {
+  return roundSig(a) === roundSig(b);
 }

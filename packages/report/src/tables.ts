@@ -1,5 +1,5 @@
-import { BLOG_LABEL, blogPublished } from './blog-published.js';
-import { fmtFixed, fmtRange, fmtRps } from './format.js';
+import { BLOG_LABEL, blogPublished, fmtBlogRps } from './blog-published.js';
+import { fmtFixed, fmtRange } from './format.js';
 import { METRICS, type MetricKey } from './metrics.js';
 import type { Spread } from './stats.js';
 import { cellOf, figure, type ScenarioView } from './view.js';
@@ -16,10 +16,10 @@ export interface TextTable {
   rows: string[][];
 }
 
-/** "19,514 (18,904–20,124)": the median, and the spread when repeats differ. */
+/** "19,500 (18,900–20,100)": the median, and the spread when repeats differ at the precision printed. */
 export function spreadText(s: Spread | null, format: (v: number) => string, withRange = true): string {
   if (!s) return '—';
-  if (!withRange || s.n < 2 || s.min === s.max) return format(s.median);
+  if (!withRange || s.n < 2 || format(s.min) === format(s.max)) return format(s.median);
   return `${format(s.median)} (${fmtRange(format(s.min), format(s.max), '–')})`;
 }
 
@@ -32,7 +32,7 @@ export function ladderTable(view: ScenarioView, metric: MetricKey, title: string
       const values = view.steps.map((step) => {
         const match = server.steps.find((b) => b.requests === step.requests);
         if (!match) return '—';
-        return blog === 'rps' ? fmtRps(match.rps) : `${fmtFixed(match.successRatePercent, 2)} %`;
+        return blog === 'rps' ? fmtBlogRps(match.rps) : `${fmtFixed(match.successRatePercent, 2)} %`;
       });
       if (values.some((v) => v !== '—')) rows.push([`${server.label} (${BLOG_LABEL})`, ...values]);
     }

@@ -1,5 +1,5 @@
 import type { Results } from '@kvbench/schemas';
-import { fmtFixed, fmtInt, plural } from './format.js';
+import { fmtInt, fmtSig, plural } from './format.js';
 import { METRICS, type MetricKey } from './metrics.js';
 import { verdictOf } from './verdict.js';
 import { buildViews, cellOf, figure, type ScenarioView } from './view.js';
@@ -35,10 +35,10 @@ function align(rows: string[][], numeric: boolean[]): string[] {
 const COLUMNS: Array<{ head: string; metric: MetricKey; format?: (v: number) => string }> = [
   { head: 'success', metric: 'successRate' },
   { head: 'RPS', metric: 'rps' },
-  // Milliseconds with microsecond precision, without the unit in every cell: the header carries it.
-  { head: 'p50 ms', metric: 'p50Us', format: (us) => fmtFixed(us / 1000, 3) },
-  { head: 'p99 ms', metric: 'p99Us', format: (us) => fmtFixed(us / 1000, 3) },
-  { head: 'CPU µs/req', metric: 'cpuUsPerRequest', format: (v) => fmtFixed(v, 1) },
+  // Latencies carry their own unit (µs, ms or s): one header unit would force digits the histogram does not hold.
+  { head: 'p50', metric: 'p50Us' },
+  { head: 'p99', metric: 'p99Us' },
+  { head: 'CPU µs/req', metric: 'cpuUsPerRequest', format: (v) => fmtSig(v) },
   { head: 'peak RSS', metric: 'peakRssBytes' },
   { head: 'open-file errs', metric: 'serverOpenFileErrors' },
 ];

@@ -1,20 +1,22 @@
-import { fmtFixed, fmtMs, fmtPct, fmtRps, fmtUs } from './format.js';
+import { fmtFixed, fmtLatency, fmtPct, fmtRps, fmtUs } from './format.js';
 import type { MetricKey } from './metrics.js';
-import { overlaps, type Spread } from './stats.js';
+import { overlaps, sameHdrBucket, type Spread } from './stats.js';
 import { figure, headlineStep, type ScenarioView, type SeriesInfo } from './view.js';
 
 export interface Ranked {
   series: SeriesInfo;
   value: Spread;
+  /** 1 = best. Tied figures share a rank ("1, 1, 3"), and the list keeps them in series order, claiming no order. */
+  rank: number;
 }
 
 export interface Verdict {
   step: string;
-  /** Least server CPU per request first: the leading metric, since on a 2-core machine the client caps RPS. */
+  /** Least server CPU per request first: the leading metric, since the load generator can cap RPS. */
   cpu: Ranked[];
   /** Highest RPS first. */
   rps: Ranked[];
-  /** Lowest p99 first. */
+  /** Lowest p99 first; p99s in the same HDR bucket tie. */
   p99: Ranked[];
   /** The two best by CPU per request have overlapping min–max ranges across repeats. */
   cpuTooClose: boolean;
@@ -24,12 +26,43 @@ export interface Verdict {
   sentences: string[];
 }
 
-function rank(view: ScenarioView, step: string, metric: MetricKey, order: 'asc' | 'desc'): Ranked[] {
-  const ranked = view.series.flatMap((series) => {
+/** When two medians cannot be ranked. Must be an equivalence that keeps order (equality after rounding), so ties sit together. */
+type Tied = (a: number, b: number) => boolean;
+
+const exactly: Tied = (a, b) => a === b;
+
+function rank(view: ScenarioView, step: string, metric: MetricKey, order: 'asc' | 'desc', tied: Tied = exactly): Ranked[] {
+  const found = view.series.flatMap((series) => {
     const value = figure(view, series.key, step, metric);
     return value ? [{ series, value }] : [];
   });
-  return ranked.sort((a, b) => (order === 'asc' ? a.value.median - b.value.median : b.value.median - a.value.median));
+  const sign = order === 'asc' ? 1 : -1;
+  // Tied figures compare equal, so the stable sort leaves them in series order: neither is listed as the better one.
+  found.sort((a, b) => (tied(a.value.median, b.value.median) ? 0 : sign * (a.value.median - b.value.median)));
+  const ranked: Ranked[] = [];
+  for (const [i, r] of found.entries()) {
+    const prev = ranked[i - 1];
+    ranked.push({ ...r, rank: prev && tied(prev.value.median, r.value.median) ? prev.rank : i + 1 });
+  }
+  return ranked;
+}
+
+/** Ranked entries grouped by rank, best first: one group per distinct figure, several servers when they tie. */
+export function rankGroups(ranked: readonly Ranked[]): Ranked[][] {
+  const groups: Ranked[][] = [];
+  for (const r of ranked) {
+    const last = groups[groups.length - 1];
+    if (last && last[0]!.rank === r.rank) last.push(r);
+    else groups.push([r]);
+  }
+  return groups;
+}
+
+/** "go = rust 159 ms (tie), ts 257 ms": tied servers joined, their shared figure printed once. */
+export function rankedText(ranked: readonly Ranked[], format: (v: number) => string): string {
+  return rankGroups(ranked)
+    .map((g) => `${g.map((r) => r.series.label).join(' = ')} ${format(g[0]!.value.median)}${g.length > 1 ? ' (tie)' : ''}`)
+    .join(', ');
 }
 
 const ratio = (value: number, best: number) => (best > 0 ? `${fmtFixed(value / best, value / best >= 10 ? 0 : 1)}×` : '');
@@ -40,7 +73,9 @@ export function verdictOf(view: ScenarioView): Verdict | null {
   if (!step) return null;
   const cpu = rank(view, step, 'cpuUsPerRequest', 'asc');
   const rps = rank(view, step, 'rps', 'desc');
-  const p99 = rank(view, step, 'p99Us', 'asc');
+  // p99 comes from the HDR histogram: medians in one bucket tie. CPU and RPS are not histogram figures, so they
+  // only tie when equal; whether CPU can be told apart is the repeats' overlap below.
+  const p99 = rank(view, step, 'p99Us', 'asc', sameHdrBucket);
   const cpuTooClose = cpu.length > 1 && overlaps(cpu[0]!.value, cpu[1]!.value) && cpu[0]!.value.n > 1;
   const sentences: string[] = [];
 
@@ -60,10 +95,10 @@ export function verdictOf(view: ScenarioView): Verdict | null {
     sentences.push(`No server CPU figures at ${step} (external servers or failed runs): read RPS and p99 below with care.`);
   }
   if (rps.length > 0) {
-    sentences.push(`Highest RPS: ${rps.map((r) => `${r.series.label} ${fmtRps(r.value.median)}`).join(', ')} req/s.`);
+    sentences.push(`Highest RPS: ${rankedText(rps, fmtRps)} req/s.`);
   }
   if (p99.length > 0) {
-    sentences.push(`Lowest p99: ${p99.map((r) => `${r.series.label} ${fmtMs(r.value.median)}`).join(', ')}.`);
+    sentences.push(`Lowest p99: ${rankedText(p99, fmtLatency)}.`);
   }
   const bound = view.series.filter((s) =>
     view.warnings.some((w) => w.code === 'load-generator-bound' && w.server === s.server && w.step === step),

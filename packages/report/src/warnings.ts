@@ -63,13 +63,13 @@ export const WARNING_EXPLANATIONS: Record<WarningCode, WarningExplanation> = {
     title: 'Load generator was the bottleneck',
     severity: 'caution',
     meaning:
-      'The load generator used (nearly) all the CPU it can use, so it — not the server — set the pace: RPS is a floor for the server and cannot rank servers; server CPU µs per request can.',
+      'The load generator used (nearly) all the CPU it can use, so it — not the server — set the pace: RPS is a floor for the server and cannot rank servers; server CPU µs per request ranks them only at the same offered load.',
   },
   'shared-cpu': {
     title: 'Client and server shared the CPUs',
     severity: 'caution',
     meaning:
-      'Client and server together kept the machine’s cores busy and slowed each other: absolute RPS and latency are below what separate machines would show, while CPU µs per request stays comparable.',
+      'Client and server together kept the machine’s cores busy and slowed each other: absolute RPS and latency are below what separate machines would show, and CPU µs per request can shift too.',
   },
   'littles-law': {
     title: "Little's law does not hold",

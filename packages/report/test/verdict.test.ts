@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { renderHtml } from '../src/html/report.js';
+import { renderTerminal } from '../src/terminal.js';
 import { verdictOf } from '../src/verdict.js';
 import { buildViews } from '../src/view.js';
 import { PROFILES, blogResults, makeResults } from './fixtures/make-results.js';
@@ -24,6 +26,41 @@ describe('verdictOf', () => {
     const verdict = verdictOf(buildViews([makeResults({ profiles })])[0]!)!;
     expect(verdict.cpuTooClose).toBe(true);
     expect(verdict.sentences.join(' ')).toContain('too close to call');
+  });
+
+  /** Two servers alike but for their p99 at the headline step, the same in every repeat. */
+  const withP99 = (p99: Record<string, number>) => {
+    const results = makeResults({ profiles: [{ ...PROFILES[0]!, name: 'go' }, { ...PROFILES[0]!, name: 'rust' }] });
+    for (const run of results.runs) if (run.step === '1M' && run.client) run.client.latency.p99Us = p99[run.server]!;
+    return verdictOf(buildViews([results])[0]!)!;
+  };
+
+  it('calls two p99s in the same HDR bucket a tie, and lists them in series order, not by their raw values', () => {
+    // 42.04 and 42.01 ms: both 42.0 ms at 3 significant digits, the histogram's precision.
+    const verdict = withP99({ go: 42_040, rust: 42_010 });
+    expect(verdict.p99.map((r) => [r.series.label, r.rank])).toEqual([
+      ['go', 1],
+      ['rust', 1],
+    ]);
+    expect(verdict.sentences).toContain('Lowest p99: go = rust 42.0 ms (tie).');
+  });
+
+  it('ranks two p99s 1 % apart at 3 significant digits, with no tie', () => {
+    const verdict = withP99({ go: 42_420, rust: 42_000 });
+    expect(verdict.p99.map((r) => [r.series.label, r.rank])).toEqual([
+      ['rust', 1],
+      ['go', 2],
+    ]);
+    expect(verdict.sentences).toContain('Lowest p99: rust 42.0 ms, go 42.4 ms.');
+    expect(verdict.sentences.join(' ')).not.toContain('(tie)');
+  });
+
+  it('shows the tie in the HTML card and the terminal verdict', () => {
+    const results = makeResults({ profiles: [{ ...PROFILES[0]!, name: 'go' }, { ...PROFILES[0]!, name: 'rust' }] });
+    for (const run of results.runs) if (run.step === '1M' && run.client) run.client.latency.p99Us = run.server === 'go' ? 42_040 : 42_010;
+    const card = /<p class="label">Lowest p99 latency<\/p><p class="big">(.*?)<\/p>/.exec(renderHtml([results]))![1]!;
+    expect(card).toMatch(/>go<\/span>= <span[^>]*>rust<\/span>42\.0 ms<span class="tie">\(tie\)<\/span>$/);
+    expect(renderTerminal(results)).toContain('Lowest p99: go = rust 42.0 ms (tie).');
   });
 
   it('names the load generator as the bottleneck where the run said so', () => {

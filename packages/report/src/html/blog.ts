@@ -1,6 +1,6 @@
-import { BLOG_LABEL, blogPublished } from '../blog-published.js';
+import { BLOG_LABEL, blogPublished, fmtBlogRps } from '../blog-published.js';
 import { escapeHtml } from '../escape.js';
-import { fmtDuration, fmtInt, fmtRps } from '../format.js';
+import { fmtDuration, fmtInt } from '../format.js';
 import type { Ctx } from './context.js';
 import { blogSeries, ladderPair } from './ladder.js';
 import { numTd, table, th } from './table.js';
@@ -17,7 +17,7 @@ export function blogTable(): string {
       numTd(`${s.successRatePercent.toFixed(2)} %`),
       numTd(`${s.avgResponseTimeMs.toFixed(2)} ms`),
       numTd(fmtDuration(s.durationMs)),
-      numTd(fmtRps(s.rps)),
+      numTd(fmtBlogRps(s.rps)),
     ]),
   );
   return (

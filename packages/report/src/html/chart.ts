@@ -1,7 +1,10 @@
 import { escapeHtml } from '../escape.js';
 
-/** How the client script formats tick and tooltip values; values in the data are already in display units. */
-export type ValueFormat = 'int' | 'num' | 'ms' | 'us' | 'mib' | 'pct' | 'cores' | 'rps' | 'seconds' | 'nines' | 'change';
+/**
+ * How the client script formats tick and tooltip values; values in the data are already in display units.
+ * 'seconds' is a measured time (significant digits); 'elapsed' a position on a time axis (centiseconds, not rounded).
+ */
+export type ValueFormat = 'int' | 'num' | 'ms' | 'us' | 'mib' | 'pct' | 'cores' | 'rps' | 'seconds' | 'elapsed' | 'nines' | 'change';
 
 export interface AxisSpec {
   title: string;

@@ -1,3 +1,5 @@
+import { SIG_DIGITS } from '../format.js';
+
 /**
  * The page's own script: reads the chart specs from the JSON data block and draws them with chart.js. Plain ES2017
  * so any browser that opens a file runs it; no network, no animation (a chart is drawn once, synchronously, and a
@@ -27,6 +29,14 @@ export const CLIENT_SCRIPT = String.raw`
     parts[0] = parts[0].replace(/\B(?=(\d{3})+(?!\d))/g, ',');
     return (n < 0 ? '-' : '') + parts.join('.');
   }
+  // Tooltips print measured figures to the same significant digits as the tables (format.ts, SIG_DIGITS).
+  var SIG = ${SIG_DIGITS};
+  function sig(n) {
+    if (!isFinite(n) || n === 0) return String(n);
+    var r = Number(n.toPrecision(SIG));
+    var exp = Number(r.toExponential().split('e')[1]);
+    return group(r, Math.max(0, SIG - 1 - exp));
+  }
   function compact(n) {
     var a = Math.abs(n);
     if (a >= 1e6) return group(n / 1e6, a >= 1e7 ? 0 : 1) + 'M';
@@ -45,6 +55,7 @@ export const CLIENT_SCRIPT = String.raw`
     pct: function (v) { return group(v, v === 100 || v === 0 ? 0 : 1) + ' %'; },
     cores: function (v) { return group(v, 2); },
     seconds: function (v) { return compact(v) + ' s'; },
+    elapsed: function (v) { return compact(v) + ' s'; },
     change: function (v) { return (v > 0 ? '+' : '') + group(v, 1) + ' %'; },
     nines: function (v) {
       var p = 100 * (1 - 1 / v);
@@ -53,12 +64,14 @@ export const CLIENT_SCRIPT = String.raw`
   };
   var DETAIL = {
     int: function (v) { return group(v, 0); },
-    rps: function (v) { return group(v, v >= 1000 ? 0 : 2); },
-    ms: function (v) { return group(v, 3) + ' ms'; },
-    us: function (v) { return group(v, 1) + ' µs'; },
-    mib: function (v) { return group(v, 1) + ' MiB'; },
+    rps: function (v) { return sig(v); },
+    ms: function (v) { return sig(v) + ' ms'; },
+    us: function (v) { return sig(v) + ' µs'; },
+    mib: function (v) { return sig(v) + ' MiB'; },
+    cores: function (v) { return sig(v); },
     pct: function (v) { return group(v, 2) + ' %'; },
-    seconds: function (v) { return group(v, 2) + ' s'; }
+    seconds: function (v) { return sig(v) + ' s'; },
+    elapsed: function (v) { return group(v, 2) + ' s'; }
   };
   function fmt(name, v, detail) {
     var f = (detail && DETAIL[name]) || FORMATS[name] || FORMATS.num;

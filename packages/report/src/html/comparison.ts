@@ -1,15 +1,15 @@
 import { parseOrThrow } from '@kvbench/schemas';
 import { ComparisonViewSchema, type ComparisonMetric, type ComparisonRow, type ComparisonValue, type ComparisonVerdict, type ComparisonView } from '@kvbench/schemas';
 import { escapeHtml } from '../escape.js';
-import { fmtBytes, fmtChange, fmtFixed, fmtInt, fmtMs, fmtRange, fmtRps, fmtUs, round } from '../format.js';
+import { fmtBytes, fmtChange, fmtFixed, fmtInt, fmtLatency, fmtRange, fmtRps, fmtUs, round } from '../format.js';
 import { Charts, chartPair } from './chart.js';
 import { renderPage } from './page.js';
 import { numTd, naTd, table, th } from './table.js';
 
 const METRIC_TEXT: Record<ComparisonMetric, { label: string; format: (v: number) => string }> = {
   rps: { label: 'RPS', format: (v) => `${fmtRps(v)} req/s` },
-  p50: { label: 'p50 latency', format: fmtMs },
-  p99: { label: 'p99 latency', format: fmtMs },
+  p50: { label: 'p50 latency', format: fmtLatency },
+  p99: { label: 'p99 latency', format: fmtLatency },
   cpuPerRequest: { label: 'server CPU / request', format: fmtUs },
   peakRss: { label: 'peak RSS', format: fmtBytes },
   failures: { label: 'failed requests', format: fmtInt },
@@ -33,7 +33,7 @@ tr.regression td,tr.regression th{background:#fff8f8}`;
 function valueTd(v: ComparisonValue | null, metric: ComparisonMetric): string {
   if (!v) return naTd('absent on this side');
   const f = METRIC_TEXT[metric].format;
-  const range = v.n > 1 && v.min !== v.max ? `<span class="spread">${escapeHtml(fmtRange(f(v.min), f(v.max)))}</span>` : '';
+  const range = v.n > 1 && f(v.min) !== f(v.max) ? `<span class="spread">${escapeHtml(fmtRange(f(v.min), f(v.max)))}</span>` : '';
   return numTd(f(v.median), undefined, range);
 }
 

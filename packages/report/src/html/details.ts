@@ -1,6 +1,6 @@
 import type { Environment } from '@kvbench/schemas';
 import { escapeHtml } from '../escape.js';
-import { MIB, fmtBytes, fmtDuration, fmtInt, round } from '../format.js';
+import { MIB, fmtBytes, fmtDuration, fmtInt, roundSig } from '../format.js';
 import { spread } from '../stats.js';
 import type { Ctx } from './context.js';
 import { naTd, numTd, seriesTh, spreadTd, table, th } from './table.js';
@@ -34,9 +34,9 @@ export function buildSection(ctx: Ctx): string {
   // Servers without a build step (or an external URL) have nothing to draw: leave their charts out, not empty.
   const built = rows.some((r) => r.build && r.build.command.length > 0);
   const sized = rows.some((r) => r.build?.artifactBytes != null);
-  const buildTime = built ? single('build time (s)', 'seconds', rows.map((r) => (r.build?.command.length ? round(r.build.durationMs / 1000, 2) : null))) : null;
-  const artifact = sized ? single('artifact size (MiB)', 'mib', rows.map((r) => (r.build?.artifactBytes != null ? round(r.build.artifactBytes / MIB, 2) : null))) : null;
-  const cold = rows.some((r) => r.cold) ? single('cold start (ms)', 'ms', rows.map((r) => (r.cold ? round(r.cold.median, 1) : null))) : null;
+  const buildTime = built ? single('build time (s)', 'seconds', rows.map((r) => (r.build?.command.length ? roundSig(r.build.durationMs / 1000) : null))) : null;
+  const artifact = sized ? single('artifact size (MiB)', 'mib', rows.map((r) => (r.build?.artifactBytes != null ? roundSig(r.build.artifactBytes / MIB) : null))) : null;
+  const cold = rows.some((r) => r.cold) ? single('cold start (ms)', 'ms', rows.map((r) => (r.cold ? roundSig(r.cold.median) : null))) : null;
   const tableHtml = table({
     charts: [buildTime, artifact, cold].flatMap((c) => (c ? [c.id] : [])),
     head: [
@@ -51,9 +51,9 @@ export function buildSection(ctx: Ctx): string {
       seriesTh(s.label, s.color),
       `<td>${escapeHtml(s.info?.language ?? '—')}${s.info && s.info.source !== 'manifest' ? ` <span class="muted">(${escapeHtml(s.info.source)})</span>` : ''}</td>`,
       `<td class="mono">${escapeHtml(s.info?.version ?? '—')}</td>`,
-      build?.command.length ? numTd(fmtDuration(build.durationMs), round(build.durationMs / 1000, 2)) : naTd('no build step'),
-      build?.artifactBytes != null ? numTd(fmtBytes(build.artifactBytes), round(build.artifactBytes / MIB, 2)) : naTd('no artifact'),
-      spreadTd(c, fmtDuration, (v) => round(v, 1)),
+      build?.command.length ? numTd(fmtDuration(build.durationMs), roundSig(build.durationMs / 1000)) : naTd('no build step'),
+      build?.artifactBytes != null ? numTd(fmtBytes(build.artifactBytes), roundSig(build.artifactBytes / MIB)) : naTd('no artifact'),
+      spreadTd(c, fmtDuration, (v) => roundSig(v)),
     ]),
   });
   const commands = rows

@@ -1,8 +1,9 @@
 import type { Results } from '@kvbench/schemas';
 import { escapeHtml } from '../escape.js';
-import { fmtRps, fmtUs, round } from '../format.js';
+import { fmtRps, fmtUs, roundSig } from '../format.js';
 import { buildViews, figure, headlineStep } from '../view.js';
 import { assignColors } from '../colors.js';
+import { SAME_LOAD_RULE } from '../leading-metric.js';
 import { Charts, chartPair } from './chart.js';
 import { renderPage } from './page.js';
 import { naTd, numTd, swatch, table, th } from './table.js';
@@ -79,7 +80,7 @@ export function renderIndexHtml(entries: readonly IndexEntry[], options: { title
       const id = charts.id();
       const value = (p: (typeof points)[number], key: string) => {
         const f = p.step ? figure(p.view, key, p.step, metric) : null;
-        return f ? round(f.median, 2) : null;
+        return f ? roundSig(f.median) : null;
       };
       const chart = charts.add({
         id,
@@ -106,7 +107,7 @@ export function renderIndexHtml(entries: readonly IndexEntry[], options: { title
     };
     return (
       `<section><h2>${escapeHtml(scenario)}: trend</h2>` +
-      `<p class="lede">Median over repeats at each run's largest step, oldest run first. Server CPU per request leads: it does not depend on how fast the load generator could ask.</p>` +
+      `<p class="lede">Median over repeats at each run's largest step, oldest run first. ${escapeHtml(SAME_LOAD_RULE)}</p>` +
       pair('Server CPU per request', 'cpuUsPerRequest', 'us', fmtUs) +
       pair('Requests per second', 'rps', 'rps', fmtRps) +
       `</section>`

@@ -1,6 +1,6 @@
-import { BLOG_LABEL, blogPublished, type BlogStep } from '../blog-published.js';
+import { BLOG_LABEL, blogPublished, fmtBlogRps, type BlogStep } from '../blog-published.js';
 import { shade } from '../colors.js';
-import { fmtRps, round } from '../format.js';
+import { round } from '../format.js';
 import { METRICS, type MetricKey } from '../metrics.js';
 import { cellOf, figure, type ScenarioView } from '../view.js';
 import { chartPair, type SeriesSpec } from './chart.js';
@@ -45,6 +45,7 @@ export function blogSeries(view: ScenarioView): BlogSeries[] {
   });
 }
 
+// Drawn as published: the blog's figures are quoted, not measured here, so no significant-digit rounding.
 const blogValue = (b: BlogStep, kind: 'rps' | 'successRate') =>
   kind === 'rps' ? round(b.rps, 2) : round(b.successRatePercent, 3);
 
@@ -104,7 +105,7 @@ export function ladderPair(ctx: Ctx, opts: LadderOptions): string {
         const match = b.byStep.get(step);
         if (!match) return naTd('the blog has no figure for this step');
         const v = blogValue(match, opts.blog!);
-        return numTd(opts.blog === 'rps' ? fmtRps(match.rps) : `${match.successRatePercent.toFixed(2)} %`, v);
+        return numTd(opts.blog === 'rps' ? fmtBlogRps(match.rps) : `${match.successRatePercent.toFixed(2)} %`, v);
       }),
     ]);
   }

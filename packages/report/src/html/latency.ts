@@ -1,6 +1,6 @@
 import type { Run } from '@kvbench/schemas';
 import { escapeHtml } from '../escape.js';
-import { fmtMs, round } from '../format.js';
+import { SIG_DIGITS, fmtLatency, round, roundSig } from '../format.js';
 import { METRICS, type MetricKey } from '../metrics.js';
 import { cellOf, figure, type Cell } from '../view.js';
 import { chartPair } from './chart.js';
@@ -36,17 +36,17 @@ export function latencySection(ctx: Ctx): string {
     // Percentiles down, servers across: the table reads in the chart's own order.
     const tableHtml = table({
       charts: [id],
-      head: [th('percentile', undefined, false), ...present.map((s) => `<th scope="col" class="num">${swatch(s.color)}${escapeHtml(s.label)}<span class="unit">ms</span></th>`)],
+      head: [th('percentile', undefined, false), ...present.map((s) => `<th scope="col" class="num">${swatch(s.color)}${escapeHtml(s.label)}</th>`)],
       rows: (['meanUs', ...pcts] as MetricKey[]).map((p) => [
         `<th scope="row">${escapeHtml(METRICS[p].label)}</th>`,
-        ...present.map((s) => spreadTd(figure(view, s.key, step.name, p), fmtMs, unit.toChart)),
+        ...present.map((s) => spreadTd(figure(view, s.key, step.name, p), fmtLatency, unit.toChart)),
       ]),
     });
     return chartPair({ title: `Latency at ${step.name}`, chart, table: tableHtml });
   });
   return (
     `<section id="${ctx.anchor('latency')}"><h2>Latency</h2>` +
-    `<p class="lede">Time from send to answer, at microsecond resolution. Medians over repeats; the smaller line under a figure is its min–max across repeats. Log scale.</p>` +
+    `<p class="lede">Time from send to answer, recorded to the microsecond and shown to the histogram's ${SIG_DIGITS} significant digits. Medians over repeats; the smaller line under a figure is its min–max across repeats. Log scale.</p>` +
     pairs.join('') +
     spectrumPairs(ctx) +
     `</section>`
@@ -84,7 +84,7 @@ export function spectrumPairs(ctx: Ctx): string {
         points: false,
         data: run.client!.latency.spectrum
           .filter((p) => p.percentile < 100 && p.valueUs > 0)
-          .map((p) => ({ x: ninesX(p.percentile), y: round(p.valueUs / 1000, 3) })),
+          .map((p) => ({ x: ninesX(p.percentile), y: roundSig(p.valueUs / 1000) })),
       })),
       height: 260,
     });
@@ -95,7 +95,7 @@ export function spectrumPairs(ctx: Ctx): string {
       `<th scope="row" class="num">${escapeHtml(`${Number(pct.toPrecision(8))} %`)}</th>`,
       ...picks.map(({ run }) => {
         const point = run.client!.latency.spectrum.find((p) => p.percentile === pct);
-        return point ? numTd(fmtMs(point.valueUs), round(point.valueUs / 1000, 3)) : naTd();
+        return point ? numTd(fmtLatency(point.valueUs), roundSig(point.valueUs / 1000)) : naTd();
       }),
     ]);
     const tableHtml =
@@ -103,7 +103,7 @@ export function spectrumPairs(ctx: Ctx): string {
       table({
         charts: [id],
         caption: escapeHtml(`Repeat with the median p99 of each server: ${picks.map(({ s, run }) => `${s.label} #${run.repeat}`).join(', ')}`),
-        head: [th('percentile'), ...picks.map(({ s }) => th(s.label, 'ms'))],
+        head: [th('percentile'), ...picks.map(({ s }) => th(s.label))],
         rows,
       }) +
       `</details>`;

@@ -65,6 +65,7 @@ td.na{color:#adb5bd}
 .card .label{font-size:11.5px;text-transform:uppercase;letter-spacing:.06em;color:#6c757d;margin:0}
 .card .big{font-size:28px;font-weight:700;margin:4px 0 0;line-height:1.15;font-variant-numeric:tabular-nums}
 .card .big .who{font-size:20px;margin-right:8px}
+.card .big .tie{font-size:14px;font-weight:600;color:#6c757d;margin-left:8px}
 .card .rest{margin:6px 0 0;color:#495057;font-size:12.5px}
 .card .rest span{white-space:nowrap}
 .card .rest.caveat{color:#9c5b00;font-size:12px}

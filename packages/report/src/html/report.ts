@@ -1,8 +1,9 @@
 import type { Results } from '@kvbench/schemas';
 import { escapeHtml } from '../escape.js';
-import { fmtBytes, fmtInt, fmtMs, fmtRps, fmtUs, plural } from '../format.js';
+import { fmtBytes, fmtInt, fmtLatency, fmtRps, fmtUs, plural } from '../format.js';
+import { leadingMetricLede } from '../leading-metric.js';
 import { METRICS } from '../metrics.js';
-import { verdictOf, type Ranked } from '../verdict.js';
+import { rankGroups, verdictOf, type Ranked } from '../verdict.js';
 import { buildViews, cellOf, figure, type ScenarioView } from '../view.js';
 import { groupWarnings } from '../warnings.js';
 import { Charts } from './chart.js';
@@ -112,12 +113,19 @@ function partialBanner(view: ScenarioView): string {
 
 function card(kind: string, ranked: Ranked[], format: (v: number) => string, lead = false, caveat = ''): string {
   if (ranked.length === 0) return `<div class="card"><p class="label">${escapeHtml(kind)}</p><p class="big muted">—</p></div>`;
-  const [best, ...rest] = ranked;
-  const others = rest.map((r) => `<span>${swatch(r.series.color)}${escapeHtml(r.series.label)} ${escapeHtml(format(r.value.median))}</span>`);
+  // Every server tied for first is named as the leader: a card must not crown one of two equal figures.
+  const [best, ...rest] = rankGroups(ranked);
+  const first = best![0]!;
+  const who = best!.map((r) => `<span class="who" style="color:${escapeHtml(r.series.color)}">${escapeHtml(r.series.label)}</span>`).join('= ');
+  const tie = best!.length > 1 ? '<span class="tie">(tie)</span>' : '';
+  const others = rest.map(
+    (g) =>
+      `<span>${g.map((r) => `${swatch(r.series.color)}${escapeHtml(r.series.label)}`).join(' = ')} ${escapeHtml(format(g[0]!.value.median))}${g.length > 1 ? ' (tie)' : ''}</span>`,
+  );
   return (
-    `<div class="card${lead ? ' lead' : ''}" style="--c:${escapeHtml(best!.series.color)}">` +
+    `<div class="card${lead ? ' lead' : ''}" style="--c:${escapeHtml(first.series.color)}">` +
     `<p class="label">${escapeHtml(kind)}</p>` +
-    `<p class="big"><span class="who" style="color:${escapeHtml(best!.series.color)}">${escapeHtml(best!.series.label)}</span>${escapeHtml(format(best!.value.median))}</p>` +
+    `<p class="big">${who}${escapeHtml(format(first.value.median))}${tie}</p>` +
     (others.length ? `<p class="rest">${others.join(' &nbsp;·&nbsp; ')}</p>` : '') +
     (caveat ? `<p class="rest caveat">${escapeHtml(caveat)}</p>` : '') +
     `</div>`
@@ -132,7 +140,7 @@ function glanceSection(ctx: Ctx): string {
     // RPS and p99 are in their cards; the CPU sentence (with ratios) and every caveat stay as words.
     const notes = verdict.sentences.filter((s) => !s.startsWith('Highest RPS') && !s.startsWith('Lowest p99'));
     body +=
-      `<p class="lede">Ranked at the largest step, <b>${escapeHtml(verdict.step)}</b> (medians over repeats). Server CPU per request leads: on a 2-core machine the load generator caps RPS, so RPS alone cannot rank fast servers.</p>` +
+      `<p class="lede">Ranked at the largest step, <b>${escapeHtml(verdict.step)}</b> (medians over repeats). ${escapeHtml(leadingMetricLede(view))}</p>` +
       `<div class="cards">` +
       card('Least server CPU per request — leading metric', verdict.cpu, fmtUs, true) +
       card(
@@ -142,7 +150,7 @@ function glanceSection(ctx: Ctx): string {
         false,
         verdict.rps[0] && verdict.boundAtStep.includes(verdict.rps[0].series.key) ? 'paced by the load generator: a floor, not a ranking' : '',
       ) +
-      card('Lowest p99 latency', verdict.p99, fmtMs) +
+      card('Lowest p99 latency', verdict.p99, fmtLatency) +
       `</div>` +
       `<ul class="caveats">${notes.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>` +
       headlineTable(view, verdict.step);
@@ -163,8 +171,8 @@ function headlineTable(view: ScenarioView, step: string): string {
     th('server', undefined, false),
     th('success'),
     th('RPS', 'req/s'),
-    th('p50', 'ms'),
-    th('p99', 'ms'),
+    th('p50'),
+    th('p99'),
     th('CPU / request', 'µs'),
     th('server cores'),
     th('peak RSS'),

@@ -1,4 +1,6 @@
 import { shade } from '../colors.js';
+import { escapeHtml } from '../escape.js';
+import { SAME_LOAD_RULE, machineText } from '../leading-metric.js';
 import { METRICS } from '../metrics.js';
 import { figure, type ScenarioView } from '../view.js';
 import { chartPair, type SeriesSpec } from './chart.js';
@@ -42,7 +44,10 @@ export function resourcesSection(ctx: Ctx): string {
   });
   return (
     `<section id="${ctx.anchor('resources')}"><h2>CPU and memory</h2>` +
-    `<p class="lede">Server CPU µs per request is the leading comparison: on a shared 2-core machine the load generator often caps RPS, but the CPU a server spends on each request does not depend on how fast it was asked. Sampled from /proc during the load.</p>` +
+    `<p class="lede">${escapeHtml(
+      `Server CPU µs per request is the leading comparison: on ${machineText(view)}, shared by client and server, the load generator can cap RPS. ` +
+        `It is not a constant of the server: one asked more slowly wakes up more often per request. ${SAME_LOAD_RULE} Sampled from /proc during the load.`,
+    )}</p>` +
     ladderPair(ctx, {
       title: 'Server CPU per request',
       metric: 'cpuUsPerRequest',

@@ -10,7 +10,7 @@ export function numTd(text: string, v?: number | null, extraHtml = ''): string {
 
 export const naTd = (title = 'not measured'): string => `<td class="num na" title="${escapeHtml(title)}">—</td>`;
 
-/** Median in the cell; the min–max over repeats beneath it when the repeats differ. */
+/** Median in the cell; the min–max over repeats beneath it when the repeats differ at the precision printed. */
 export function spreadTd(
   s: Spread | null | undefined,
   format: (v: number) => string,
@@ -19,7 +19,7 @@ export function spreadTd(
 ): string {
   if (!s) return naTd();
   const range =
-    s.n > 1 && s.min !== s.max
+    s.n > 1 && format(s.min) !== format(s.max)
       ? `<span class="spread" title="min–max over ${s.n} repeats">${escapeHtml(fmtRange(format(s.min), format(s.max)))}</span>`
       : '';
   return numTd(format(s.median), toChart ? toChart(s.median) : undefined, range + note);

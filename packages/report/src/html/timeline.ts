@@ -1,7 +1,7 @@
 import type { Run, TimelinePoint } from '@kvbench/schemas';
 import { shade } from '../colors.js';
 import { escapeHtml } from '../escape.js';
-import { MIB, fmtBytes, fmtCores, fmtFixed, fmtInt, fmtMs, fmtRps, round } from '../format.js';
+import { MIB, fmtBytes, fmtCores, fmtFixed, fmtInt, fmtLatency, fmtRps, round, roundSig } from '../format.js';
 import { cellOf, headlineStep, type SeriesInfo } from '../view.js';
 import type { SeriesSpec, ValueFormat } from './chart.js';
 import type { Ctx } from './context.js';
@@ -17,10 +17,10 @@ interface TimelineMetric {
 }
 
 const METRICS: TimelineMetric[] = [
-  { title: 'Requests per second', axis: 'req/s', format: 'rps', pick: (p) => p.rps, text: fmtRps, toChart: (v) => round(v, 1) },
-  { title: 'p99 latency', axis: 'p99 (ms)', format: 'ms', pick: (p) => p.p99Us, text: fmtMs, toChart: (v) => round(v / 1000, 3) },
-  { title: 'Server CPU', axis: 'cores busy', format: 'cores', pick: (p) => p.serverCpuCores, text: fmtCores, toChart: (v) => round(v, 3) },
-  { title: 'Server RSS', axis: 'RSS (MiB)', format: 'mib', pick: (p) => p.serverRssBytes, text: fmtBytes, toChart: (v) => round(v / MIB, 1) },
+  { title: 'Requests per second', axis: 'req/s', format: 'rps', pick: (p) => p.rps, text: fmtRps, toChart: (v) => roundSig(v) },
+  { title: 'p99 latency', axis: 'p99 (ms)', format: 'ms', pick: (p) => p.p99Us, text: fmtLatency, toChart: (v) => roundSig(v / 1000) },
+  { title: 'Server CPU', axis: 'cores busy', format: 'cores', pick: (p) => p.serverCpuCores, text: fmtCores, toChart: (v) => roundSig(v) },
+  { title: 'Server RSS', axis: 'RSS (MiB)', format: 'mib', pick: (p) => p.serverRssBytes, text: fmtBytes, toChart: (v) => roundSig(v / MIB) },
   { title: 'Server open file descriptors', axis: 'open fds', format: 'int', pick: (p) => p.serverFds, text: fmtInt, toChart: (v) => v },
 ];
 
@@ -30,7 +30,7 @@ const CLIENT_CPU: TimelineMetric = {
   format: 'cores',
   pick: (p) => p.clientCpuCores,
   text: fmtCores,
-  toChart: (v) => round(v, 3),
+  toChart: (v) => roundSig(v),
 };
 
 const seconds = (tMs: number) => round(tMs / 1000, 3);
@@ -75,7 +75,7 @@ export function timelineSection(ctx: Ctx): string {
     const chart = ctx.charts.add({
       id,
       type: 'line',
-      x: { title: 'seconds into the load', format: 'seconds' },
+      x: { title: 'seconds into the load', format: 'elapsed' },
       y: { title: m.axis, format: m.format },
       series,
       height: 220,
