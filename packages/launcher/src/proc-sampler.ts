@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import type { ProcReading } from '@kvbench/metrics';
 
@@ -74,5 +75,71 @@ export class ProcSampler {
     const sample = await readProc(this.pid);
     if (sample) this.samples.push(sample);
     return sample;
+  }
+}
+
+/**
+ * A process's CPU counters at one instant, read synchronously so the reading sits exactly at a window's edge:
+ * `runNs` sums the kernel's nanosecond run time of every live thread (/proc/PID/task/TID/schedstat, field 1); the
+ * tick counters (10 ms resolution, but they keep the time of threads that have exited) split it and check it.
+ */
+export interface CpuCounters {
+  runNs: number;
+  userMs: number;
+  sysMs: number;
+}
+
+export function readCpuCounters(pid: number): CpuCounters | null {
+  try {
+    let runNs = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        runNs += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // the thread exited between the listing and the read: the tick counters still hold its time
+      }
+    }
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const hz = ticksPerSecond();
+    return { runNs, userMs: (Number(fields[11]) / hz) * 1000, sysMs: (Number(fields[12]) / hz) * 1000 };
+  } catch {
+    return null;
+  }
+}
+
+/** Tick counters may trail the exact figure by a tick per thread; more than this means a thread's time was lost. */
+const EXITED_THREAD_SLACK_MS = 20;
+
+/**
+ * CPU between two readings: the nanosecond figure, unless threads that ran in the window exited before its end
+ * (their schedstat is gone, the ticks keep it), in which case the tick figure is the truer one.
+ */
+export function cpuBetween(start: CpuCounters, end: CpuCounters): { totalMs: number; userTicksMs: number; sysTicksMs: number; exact: boolean } {
+  const userTicksMs = end.userMs - start.userMs;
+  const sysTicksMs = end.sysMs - start.sysMs;
+  const exactMs = (end.runNs - start.runNs) / 1e6;
+  const exact = exactMs >= 0 && userTicksMs + sysTicksMs - exactMs <= EXITED_THREAD_SLACK_MS;
+  return { totalMs: exact ? exactMs : userTicksMs + sysTicksMs, userTicksMs, sysTicksMs, exact };
+}
+
+/** The kernel's high-water mark of the process's resident memory (VmHWM), bytes; null once it is gone. */
+export function readRssHighWater(pid: number): number | null {
+  try {
+    const kb = /^VmHWM:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? null : Number(kb) * 1024;
+  } catch {
+    return null;
+  }
+}
+
+/** A process's actual RLIMIT_NOFILE (after it may have raised its own soft limit); -1 for unlimited. */
+export function readNofile(pid: number | 'self'): { soft: number; hard: number } | null {
+  try {
+    const match = /^Max open files\s+(\S+)\s+(\S+)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'));
+    const parse = (v: string) => (v === 'unlimited' ? -1 : Number(v));
+    return match ? { soft: parse(match[1]!), hard: parse(match[2]!) } : null;
+  } catch {
+    return null;
   }
 }

@@ -70,6 +70,16 @@ export function valueBase(seed: number, bytes: number): string {
   return chars.join('');
 }
 
+/** A key's JSON text up to its number, e.g. `"key-`: escaped once here, for every generator. */
+export function keyJsonPrefix(prefix: string): string {
+  return JSON.stringify(prefix).slice(0, -1);
+}
+
+/** A GET's path up to the key's number, e.g. `/kv/key-`. */
+export function keyPathPrefix(prefix: string): string {
+  return `/kv/${encodeURIComponent(prefix)}`;
+}
+
 /**
  * The random requests of a step. Per request, in this order (the Lua twin draws in the same order):
  * 1. GET with probability `readFraction`, else POST;
@@ -91,8 +101,8 @@ export class RequestSource {
   ) {
     this.random = new Sfc32(seed, stream);
     this.base = spec.values.kind === 'string' ? valueBase(seed, spec.values.bytes) : null;
-    this.keyJsonPrefix = JSON.stringify(spec.keys.prefix).slice(0, -1);
-    this.keyPathPrefix = `/kv/${encodeURIComponent(spec.keys.prefix)}`;
+    this.keyJsonPrefix = keyJsonPrefix(spec.keys.prefix);
+    this.keyPathPrefix = keyPathPrefix(spec.keys.prefix);
   }
 
   next(): DrawnRequest {

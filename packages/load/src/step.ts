@@ -1,7 +1,16 @@
-import type { ResolvedStep } from '@kvbench/schemas';
+import { stepModel, type ResolvedStep } from '@kvbench/schemas';
 
-/** A step's length: a count of requests, or seconds of load — exactly one, as the scenario schema says. */
+/** For generators that can only keep N requests in flight: they refuse open-model steps with a way out. */
+export function closedModelOnly(name: string): (step: ResolvedStep) => string | null {
+  return (step) =>
+    stepModel(step) === 'closed'
+      ? null
+      : `step ${step.name} offers a fixed rate (open model), which ${name} cannot do with coordinated-omission-correct latency: use --generator native`;
+}
+
+/** A step's length as a generator receives it: a count of requests, or seconds of load — exactly one. */
 export function checkStep(step: ResolvedStep): void {
+  if (step.capacity) throw new Error(`step ${step.name}: a capacity search is the runner's; a generator runs its probes`);
   const hasRequests = step.requests !== undefined;
   const hasDuration = step.durationSec !== undefined;
   if (hasRequests === hasDuration) {

@@ -11,6 +11,11 @@ export interface LoadRequest {
   cpus?: string;
   /** The generator's own process id (not a wrapper's), so the runner can sample /proc. */
   onStart?: (pid: number) => void;
+  /**
+   * The measured load begins now (connections already open where the generator opens them first): the runner reads
+   * the server's CPU counters here, so set-up is not charged to the requests.
+   */
+  onLoadStart?: () => void;
   /** About every 200 ms. */
   onProgress?: (p: LoadProgress) => void;
   /** Abort: stop promptly, kill the generator process, resolve with aborted: true. */
@@ -47,8 +52,18 @@ export interface LoadOutcome {
   failures: Failures;
   /** First send → last answer. */
   durationMs: number;
+  /** Open model: arrivals offered by the schedule; closed: equal to sent. */
+  offered: number;
+  /** Open model: offered arrivals never sent (every connection still busy when the schedule ended). */
+  dropped: number;
   /** HDR histogram of latencies in microseconds (hdr-histogram-js encodeIntoCompressedBase64). */
   histogram: string;
+  /** Where `histogram`'s latencies start. */
+  latencyFrom: 'intended' | 'write' | 'autocannon';
+  /** Write → answer, when kept apart from `histogram` (the open model's raw service time). */
+  serviceHistogram: string | null;
+  /** TCP connect times, measured apart from the requests. */
+  connectHistogram: string | null;
   timeline: TimelineSample[];
   /** The generator process's own CPU over the run. */
   cpu: { userMs: number; sysMs: number } | null;
@@ -61,6 +76,13 @@ export interface LoadGenerator {
   name: LoadGeneratorName;
   /** null if usable; else a sentence saying how to get it. */
   unavailable(): Promise<string | null>;
+  /** null if the generator can run this step as asked; else why not, and what to use instead. */
+  unsupported(step: ResolvedStep): string | null;
+  /**
+   * The most CPU (in cores) the generator can use when given these CPUs (all of the machine's when absent): the
+   * yardstick of the load-generator-bound check. A single event loop is 1; a thread per CPU is the CPU count.
+   */
+  cpuCapacity(cpus: string | undefined, connections: number): number;
   version(): Promise<string>;
   run(request: LoadRequest): Promise<LoadOutcome>;
 }

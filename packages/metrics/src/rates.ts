@@ -3,6 +3,9 @@ import type { ClientResult, Failures, Latency } from '@kvbench/schemas';
 /** What a load generator counted: the raw material of a ClientResult. */
 export interface ClientCounts {
   generator: { name: string; version: string };
+  offered: number;
+  dropped: number;
+  latencyFrom: ClientResult['latencyFrom'];
   sent: number;
   completed: number;
   successful: number;
@@ -20,11 +23,18 @@ export function failedCount(f: Failures): number {
  * The design's definitions, in one place: success rate = successful / requests; RPS = requests / duration (the
  * blog's figure, failures included); goodput = successful / duration; cores busy = CPU time / wall time.
  */
-export function clientResult(counts: ClientCounts, latency: Latency): ClientResult {
+export function clientResult(
+  counts: ClientCounts,
+  latency: Latency,
+  apart: { serviceLatency: Latency | null; connect: Latency | null } = { serviceLatency: null, connect: null },
+): ClientResult {
   const seconds = counts.durationMs / 1000;
   const failed = failedCount(counts.failures);
+  const cpuMs = counts.cpu ? counts.cpu.userMs + counts.cpu.sysMs : null;
   return {
     generator: counts.generator,
+    offered: counts.offered,
+    dropped: counts.dropped,
     sent: counts.sent,
     completed: counts.completed,
     successful: counts.successful,
@@ -35,6 +45,10 @@ export function clientResult(counts: ClientCounts, latency: Latency): ClientResu
     rps: seconds > 0 ? counts.sent / seconds : 0,
     goodput: seconds > 0 ? counts.successful / seconds : 0,
     latency,
+    latencyFrom: counts.latencyFrom,
+    serviceLatency: apart.serviceLatency,
+    connect: apart.connect,
+    cpuUsPerRequest: cpuMs !== null && counts.sent > 0 ? (cpuMs * 1000) / counts.sent : null,
     cpu: counts.cpu ? { ...counts.cpu, coresBusy: coresBusy(counts.cpu, counts.durationMs) } : null,
   };
 }

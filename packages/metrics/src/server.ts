@@ -10,7 +10,23 @@ export interface ProcReading {
   threads: number;
 }
 
+/**
+ * The server's CPU over exactly the load window: `totalMs` from the kernel's nanosecond run-time counters (every
+ * thread's schedstat), split into user and system by the tick counters' ratio (schedstat has no split).
+ */
+export interface WindowCpu {
+  totalMs: number;
+  userTicksMs: number;
+  sysTicksMs: number;
+}
+
 export interface ServerObservations {
+  /** Read at the load's first send and after its last answer; when absent, CPU comes from the samples' ticks. */
+  windowCpu?: WindowCpu | null;
+  /** The kernel's high-water mark of resident memory (VmHWM), which no sampling interval can miss. */
+  rssHighWaterBytes?: number | null;
+  nofile?: { soft: number; hard: number } | null;
+  cpuExact?: boolean | null;
   /** Samples from just before the load's first send to just after its last answer. */
   samples: readonly ProcReading[];
   /** Requests the load sent: the denominator of CPU per request. */
@@ -30,10 +46,20 @@ export function serverResult(obs: ServerObservations): ServerResult {
   const first = obs.samples[0];
   const last = obs.samples.at(-1);
   let cpu: ServerResult['cpu'] = null;
-  if (first && last && last !== first) {
-    const userMs = last.userMs - first.userMs;
-    const sysMs = last.sysMs - first.sysMs;
-    const wallMs = obs.wallMs ?? last.tMs - first.tMs;
+  const window = obs.windowCpu;
+  if (window || (first && last && last !== first)) {
+    let userMs: number;
+    let sysMs: number;
+    if (window) {
+      const ticks = window.userTicksMs + window.sysTicksMs;
+      const userShare = ticks > 0 ? window.userTicksMs / ticks : 1;
+      userMs = window.totalMs * userShare;
+      sysMs = window.totalMs - userMs;
+    } else {
+      userMs = last!.userMs - first!.userMs;
+      sysMs = last!.sysMs - first!.sysMs;
+    }
+    const wallMs = obs.wallMs ?? last!.tMs - first!.tMs;
     cpu = {
       userMs,
       sysMs,
@@ -44,9 +70,11 @@ export function serverResult(obs: ServerObservations): ServerResult {
   const peak = (pick: (s: ProcReading) => number) => (obs.samples.length ? Math.max(...obs.samples.map(pick)) : null);
   return {
     cpu,
-    peakRssBytes: peak((s) => s.rssBytes),
+    peakRssBytes: Math.max(obs.rssHighWaterBytes ?? 0, peak((s) => s.rssBytes) ?? 0) || null,
     peakFds: peak((s) => s.fds),
     peakThreads: peak((s) => s.threads),
+    nofile: obs.nofile ?? null,
+    cpuExact: obs.cpuExact ?? null,
     openFileErrors: obs.openFileErrors,
     stderrTail: obs.stderrTail,
     exit: obs.exit,

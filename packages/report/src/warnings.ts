@@ -47,6 +47,18 @@ export const WARNING_EXPLANATIONS: Record<WarningCode, WarningExplanation> = {
     meaning:
       'Some requests got an unexpected status, timed out or lost their connection: RPS still counts them (the blog’s figure) but goodput does not, so compare success rates before speed.',
   },
+  'client-ceiling': {
+    title: 'Capacity near the client\'s ceiling',
+    severity: 'warning',
+    meaning:
+      'The capacity found is close to the highest rate this client can offer on its CPUs, so the client may have capped it: read it as a lower bound, and give the client more cores to see the server\'s own limit.',
+  },
+  'dropped-requests': {
+    title: 'Offered requests never sent',
+    severity: 'warning',
+    meaning:
+      'At this offered rate every connection was still waiting for an answer when more requests were due, and some were never sent: the server did not keep up, and latency (counted from each request\'s scheduled time) shows the queue.',
+  },
   'incomplete-requests': {
     title: 'Unanswered requests',
     severity: 'warning',

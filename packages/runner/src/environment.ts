@@ -27,7 +27,7 @@ function git(args: string[], cwd: string): string | null {
 export interface EnvironmentInput {
   repoRoot: string;
   fdLimit: FdLimit | undefined;
-  pinning: { server?: string; load?: string };
+  pinning: Environment['pinning'];
   seed: number;
   loadGenerators: Record<string, string>;
   toolchains: Record<string, string>;

@@ -1,7 +1,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ProcSampler, describeExit, type StopOutcome } from '@kvbench/launcher';
+import {
+  ProcSampler,
+  cpuBetween,
+  describeExit,
+  readCpuCounters,
+  readNofile,
+  readRssHighWater,
+  type CpuCounters,
+  type StopOutcome,
+} from '@kvbench/launcher';
 import type { LoadGenerator, LoadOutcome, LoadProgress } from '@kvbench/load';
 import {
   buildTimeline,
@@ -12,8 +21,9 @@ import {
   type ProcReading,
   type ProgressPoint,
 } from '@kvbench/metrics';
-import type { FdLimit, Run, Scenario, Warning } from '@kvbench/schemas';
-import type { PlanItem } from './plan.js';
+import { stepModel, type CapacityResult, type FdLimit, type Run, type Scenario, type Warning } from '@kvbench/schemas';
+import { judgeProbe, searchCapacity } from './capacity.js';
+import { mixSeed, type PlanItem } from './plan.js';
 import type { LiveTarget, Target } from './targets.js';
 
 export interface RunContext {
@@ -33,6 +43,17 @@ export interface RunContext {
 const SAMPLE_MS = 200;
 /** SIGTERM grace: the kv-spec's final flush of a small store takes milliseconds; 10 s means hung. */
 const DEFAULT_STOP_GRACE_MS = 10_000;
+
+/** What one measured load gave: the generator's outcome and what the runner observed around it. */
+interface Measured {
+  outcome: LoadOutcome;
+  serverSamples: ProcReading[];
+  clientSamples: ProcReading[];
+  progress: ProgressPoint[];
+  loadStart: number;
+  window: ReturnType<typeof cpuBetween> | null;
+  hung: boolean;
+}
 
 /**
  * One (server, step, repeat): a fresh server on a fresh data directory, warm-up, measured load, clean stop.
@@ -58,12 +79,14 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
       return failedRun(base, 'start-failed', message, [{ ...where, code: 'start-failed', message: `${target.name} did not start: ${message}` }]);
     }
     const proc = live.process;
+    const nofile = proc ? readNofile(proc.pid) : null;
 
     if (step.warmupRequests > 0) {
       try {
+        const warmupStep = { ...step, requests: step.warmupRequests, durationSec: undefined, rate: undefined, schedule: undefined, capacity: undefined };
         await ctx.generator.run({
           url: live.url,
-          step: { ...step, requests: step.warmupRequests, durationSec: undefined },
+          step: warmupStep,
           // Another sequence than the measured one; >>> 0 keeps the seed an unsigned 32-bit integer.
           seed: (item.seed ^ 0x5eed) >>> 0,
           ...(ctx.pinning.load ? { cpus: ctx.pinning.load } : {}),
@@ -76,51 +99,44 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
       proc?.resetOpenFileErrors();
     }
 
-    const serverSampler = proc ? new ProcSampler(proc.pid, SAMPLE_MS) : null;
-    let clientSampler: ProcSampler | null = null;
-    const progress: ProgressPoint[] = [];
-    await serverSampler?.start();
-    const loadStart = performance.now();
-    const watchdog = new HangWatchdog(step.timeoutMs + 5_000, ctx.signal);
-    let outcome: LoadOutcome;
+    let measured: Measured;
+    let capacity: CapacityResult | undefined;
     try {
-      outcome = await ctx.generator.run({
-        url: live.url,
-        step,
-        seed: item.seed,
-        ...(ctx.pinning.load ? { cpus: ctx.pinning.load } : {}),
-        signal: watchdog.signal,
-        onStart: (pid) => {
-          clientSampler = new ProcSampler(pid, SAMPLE_MS);
-          void clientSampler.start();
-        },
-        onProgress: (p) => {
-          watchdog.saw(p.sent + p.completed);
-          progress.push({ tMs: performance.now(), completed: p.completed, intervalRps: p.intervalRps, intervalP99Us: p.intervalP99Us });
-          ctx.onProgress?.(item, p);
-        },
-      });
+      if (step.capacity) {
+        const search = await measureCapacity(live, item, ctx);
+        capacity = search.result;
+        if (!search.best) {
+          const stop = proc && proc.running ? await proc.stop(graceMs) : null;
+          const why = `no probe met p99 ≤ ${step.capacity.p99Ms} ms with every request answered (${search.result.probes.map((p) => `${p.rate}/s: ${p.reason}`).join('; ')})`;
+          return { ...failedRun(base, 'load-failed', why, [{ ...where, code: 'failed-requests', message: `${target.name}: ${why}` }], proc?.coldStartMs ?? null, stop), capacity };
+        }
+        measured = search.best;
+      } else {
+        measured = await measureLoad(live, step, item.seed, ctx, (p) => ctx.onProgress?.(item, p));
+      }
     } catch (error) {
-      watchdog.dispose();
-      await serverSampler?.stop();
       const stop = proc && proc.running ? await proc.stop(graceMs) : null;
       const message = `the load generator failed: ${(error as Error).message}`;
       return failedRun(base, 'load-failed', message, [], live.process?.coldStartMs ?? null, stop);
     }
-    watchdog.dispose();
-    await serverSampler?.stop();
-    const clientSamples: ProcReading[] = (clientSampler as ProcSampler | null)?.samples ?? [];
-    await (clientSampler as ProcSampler | null)?.stop();
+    const { outcome } = measured;
+    const rssHighWater = proc ? readRssHighWater(proc.pid) : null;
 
     // Did the server die under load? Checked before we ask it to stop, so a crash is not mistaken for our SIGTERM.
     const crashedWith = proc && !proc.running ? proc.exitInfo : null;
     const stop: StopOutcome | null = proc && proc.running ? await proc.stop(graceMs) : null;
 
-    const latency = summarizeLatency(outcome.histogram);
-    const client = clientResult(outcome, latency);
+    const client = clientResult(outcome, summarizeLatency(outcome.histogram), {
+      serviceLatency: outcome.serviceHistogram ? summarizeLatency(outcome.serviceHistogram) : null,
+      connect: outcome.connectHistogram ? summarizeLatency(outcome.connectHistogram) : null,
+    });
     const serverProcess = proc
       ? serverResult({
-          samples: serverSampler?.samples ?? [],
+          samples: measured.serverSamples,
+          windowCpu: measured.window,
+          cpuExact: measured.window?.exact ?? null,
+          rssHighWaterBytes: rssHighWater,
+          nofile,
           requests: outcome.sent,
           wallMs: outcome.durationMs,
           openFileErrors: proc.openFileErrors,
@@ -138,10 +154,21 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
       client,
       serverProcess,
       connections: step.connections,
-      clientCpuCapacity: clientCpuCapacity(step.generator, step.connections, ctx),
+      model: stepModel(step),
+      clientCpuCapacity: ctx.generator.cpuCapacity(ctx.pinning.load, step.connections),
       machineCores: ctx.machineCores,
       pinnedApart: Boolean(ctx.pinning.server && ctx.pinning.load),
     });
+    if (capacity?.nearClientCeiling) {
+      warnings.unshift({
+        ...where,
+        code: 'client-ceiling',
+        message:
+          `${target.name}'s capacity (${capacity.rate} req/s) is close to what the client can offer on its CPUs ` +
+          `(about ${Math.round(capacity.clientCeilingRps ?? 0)} req/s): the client, not the server, may have set it. ` +
+          'Read it as "at least".',
+      });
+    }
     let status: Run['status'] = 'ok';
     if (crashedWith) {
       status = 'server-crashed';
@@ -150,7 +177,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
         code: 'server-crashed',
         message: `${target.name} died during the load (${describeExit(crashedWith)}); the requests after that failed. Last stderr: ${proc?.recentStderr().slice(-3).join(' | ') || '(none)'}`,
       });
-    } else if (watchdog.fired) {
+    } else if (measured.hung) {
       status = 'server-hung';
       warnings.unshift({
         ...where,
@@ -174,17 +201,117 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
 
     return {
       ...base,
+      // A capacity run reports its best probe: the rate it was measured at.
+      ...(capacity?.rate ? { load: { ...base.load, rate: capacity.rate, durationSec: step.capacity!.probeSec } } : {}),
       status,
       coldStartMs: proc?.coldStartMs ?? null,
       client,
       serverProcess,
-      timeline: buildTimeline(progress, serverSampler?.samples ?? [], clientSamples, loadStart),
+      timeline: buildTimeline(measured.progress, measured.serverSamples, measured.clientSamples, measured.loadStart),
+      ...(capacity ? { capacity } : {}),
       warnings,
     };
   } finally {
     if (live?.process?.running) await live.process.kill();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * One load on a running server, observed: the server's CPU counters read exactly when the generator starts its
+ * clock and when it returns, /proc samples of both processes for the timelines, and a watchdog for hangs.
+ */
+async function measureLoad(
+  live: LiveTarget,
+  step: PlanItem['step'],
+  seed: number,
+  ctx: RunContext,
+  onProgress: (p: LoadProgress) => void,
+): Promise<Measured> {
+  const proc = live.process;
+  const serverSampler = proc ? new ProcSampler(proc.pid, SAMPLE_MS) : null;
+  let clientSampler: ProcSampler | null = null;
+  const progress: ProgressPoint[] = [];
+  let windowStart: CpuCounters | null = null;
+  let loadStart = performance.now();
+  await serverSampler?.start();
+  const watchdog = new HangWatchdog(step.timeoutMs + 5_000, ctx.signal);
+  try {
+    const outcome = await ctx.generator.run({
+      url: live.url,
+      step,
+      seed,
+      ...(ctx.pinning.load ? { cpus: ctx.pinning.load } : {}),
+      signal: watchdog.signal,
+      onStart: (pid) => {
+        clientSampler = new ProcSampler(pid, SAMPLE_MS);
+        void clientSampler.start();
+      },
+      onLoadStart: () => {
+        windowStart = proc ? readCpuCounters(proc.pid) : null;
+        loadStart = performance.now();
+      },
+      onProgress: (p) => {
+        watchdog.saw(p.sent + p.completed);
+        progress.push({ tMs: performance.now(), completed: p.completed, intervalRps: p.intervalRps, intervalP99Us: p.intervalP99Us });
+        onProgress(p);
+      },
+    });
+    const windowEnd = proc ? readCpuCounters(proc.pid) : null;
+    const started = windowStart as CpuCounters | null;
+    return {
+      outcome,
+      serverSamples: serverSampler?.samples ?? [],
+      clientSamples: (clientSampler as ProcSampler | null)?.samples ?? [],
+      progress,
+      loadStart,
+      window: started && windowEnd ? cpuBetween(started, windowEnd) : null,
+      hung: watchdog.fired,
+    };
+  } finally {
+    watchdog.dispose();
+    await serverSampler?.stop();
+    await (clientSampler as ProcSampler | null)?.stop();
+  }
+}
+
+/** Between probes, the server's queues drain and its flush runs, so one probe's backlog does not fail the next. */
+const PROBE_PAUSE_MS = 500;
+
+/** A capacity search on one server process; the run then reports the highest probe that held. */
+async function measureCapacity(live: LiveTarget, item: PlanItem, ctx: RunContext): Promise<{ result: CapacityResult; best: Measured | null }> {
+  const { step } = item;
+  const spec = step.capacity!;
+  const targetUs = spec.p99Ms * 1000;
+  let best: { rate: number; measured: Measured } | null = null;
+  const clientCores = ctx.generator.cpuCapacity(ctx.pinning.load, step.connections);
+  let index = 0;
+  const result = await searchCapacity(
+    spec,
+    clientCores,
+    async (rate) => {
+      if (index++ > 0) await new Promise((r) => setTimeout(r, PROBE_PAUSE_MS));
+      const probeStep = { ...step, capacity: undefined, requests: undefined, schedule: undefined, rate, durationSec: spec.probeSec };
+      const measured = await measureLoad(live, probeStep, mixSeed(item.seed, index, 0), ctx, (p) => ctx.onProgress?.(item, p));
+      const { outcome } = measured;
+      const latency = summarizeLatency(outcome.histogram);
+      const client = clientResult(outcome, latency);
+      const wallMs = outcome.durationMs;
+      const reading = {
+        p99Us: latency.count > 0 ? latency.p99Us : null,
+        successRate: client.successRate,
+        dropped: outcome.dropped,
+        sent: outcome.sent,
+        serverCoresBusy: measured.window && wallMs > 0 ? measured.window.totalMs / wallMs : null,
+        clientCoresBusy: client.cpu?.coresBusy ?? null,
+        clientUsPerRequest: client.cpuUsPerRequest,
+      };
+      if (judgeProbe(reading, targetUs).ok && (!best || rate > best.rate)) best = { rate, measured };
+      return reading;
+    },
+    ctx.signal,
+  );
+  return { result, best: (best as { rate: number; measured: Measured } | null)?.measured ?? null };
 }
 
 /** What every run records about itself, measured or not: which server, step and repeat, under which load. */
@@ -200,20 +327,16 @@ export function runHeader(target: Pick<Target, 'name' | 'variant'>, item: PlanIt
     startedAt: new Date().toISOString(),
     load: {
       generator: step.generator,
+      model: stepModel(step),
       connections: step.connections,
       ...(step.requests !== undefined ? { requests: step.requests } : {}),
       ...(step.durationSec !== undefined ? { durationSec: step.durationSec } : {}),
+      ...(typeof step.rate === 'number' ? { rate: step.rate } : {}),
+      ...(step.schedule ? { schedule: step.schedule } : {}),
       readFraction: step.readFraction,
       timeoutMs: step.timeoutMs,
     },
   };
-}
-
-/** autocannon is one Node event loop: one core at most. wrk runs one thread per CPU it may use. */
-function clientCpuCapacity(generator: string, connections: number, ctx: RunContext): number {
-  if (generator === 'autocannon') return 1;
-  const cpus = ctx.pinning.load ? countCpus(ctx.pinning.load) : ctx.machineCores;
-  return Math.max(1, Math.min(cpus, connections));
 }
 
 export function countCpus(list: string): number {
@@ -243,6 +366,8 @@ export function failedRun(
           peakRssBytes: null,
           peakFds: null,
           peakThreads: null,
+          nofile: null,
+          cpuExact: null,
           openFileErrors: 0,
           stderrTail: [],
           exit: { code: stop.code, signal: stop.signal, clean: stop.clean, stopMs: stop.stopMs },

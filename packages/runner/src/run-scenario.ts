@@ -4,6 +4,8 @@ import type { FdLimit, LoadGeneratorName, Results, Run, ServerInfo, Warning } fr
 import { RESULTS_SCHEMA_VERSION } from '@kvbench/schemas';
 import { collectEnvironment } from './environment.js';
 import { countCpus, executeRun, failedRun, runHeader } from './execute-run.js';
+import { resolveEqualRate } from './equal-load.js';
+import { pinSelf, resolvePinning } from './pinning.js';
 import { makePlan, type PlanItem } from './plan.js';
 import { resultsId, writeResults } from './results-file.js';
 import type { LoadedScenario } from './scenario-file.js';
@@ -30,6 +32,8 @@ export interface RunOptions {
   generator?: LoadGeneratorName;
   fdLimit?: FdLimit;
   pinning?: { server?: string; load?: string };
+  /** --no-pin: let the scheduler place server and client (the default pins them apart on 2+ cores). */
+  noPin?: boolean;
   signal?: AbortSignal;
   reporter?: RunReporter;
   stopGraceMs?: number;
@@ -52,7 +56,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const repeat = options.repeat ?? scenario.repeat;
   const seed = options.seed ?? scenario.seed;
   const fdLimit = options.fdLimit ?? scenario.fdLimit;
-  const pinning = { ...scenario.pinning, ...options.pinning };
+  const pinning = resolvePinning({ ...scenario.pinning, ...options.pinning }, options.noPin ?? false, os.availableParallelism());
   const machineCores = pinning.server && pinning.load
     ? countCpus(pinning.server) + countCpus(pinning.load)
     : os.availableParallelism();
@@ -101,21 +105,27 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     complete,
     ...(interruption ? { interruption } : {}),
     scenarioPath,
-    scenario: { ...scenario, repeat, seed, ...(fdLimit ? { fdLimit } : {}), pinning },
+    scenario: { ...scenario, repeat, seed, ...(fdLimit ? { fdLimit } : {}), ...(pinning.server || pinning.load ? { pinning: { ...(pinning.server ? { server: pinning.server } : {}), ...(pinning.load ? { load: pinning.load } : {}) } } : {}) },
     environment,
     servers,
     runs,
     warnings: runLevelWarnings(servers, interruption),
   });
 
-  for (const [index, item] of plan.entries()) {
+  const unpin = pinSelf(pinning.load);
+  try {
+  for (const [index, planned] of plan.entries()) {
     if (signal.aborted) break;
-    const target = options.targets.find((t) => targetKey(t) === item.target)!;
-    const info = servers.find((s) => targetKey(s) === item.target);
+    const target = options.targets.find((t) => targetKey(t) === planned.target)!;
+    const info = servers.find((s) => targetKey(s) === planned.target);
+    const equal = resolveEqualRate(planned, runs);
+    const item = equal.item ?? planned;
     reporter.runStarted?.(item, index, plan.length);
     let run: Run;
     if (!info || info.error) {
       run = notStarted(target, item, info?.error ?? 'not prepared (interrupted)');
+    } else if (equal.error) {
+      run = notStarted(target, item, equal.error);
     } else {
       run = await executeRun(target, item, {
         scenario,
@@ -131,6 +141,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     runs.push(run);
     reporter.runFinished?.(run, item);
     await writeResults(file, snapshot(false));
+  }
+  } finally {
+    unpin();
   }
 
   const interruption = signal.aborted ? `interrupted after ${runs.length} of ${plan.length} runs (${String(signal.reason ?? 'aborted')})` : undefined;
@@ -153,6 +166,11 @@ async function readyGenerators(plan: readonly PlanItem[]): Promise<Map<LoadGener
     const why = await generator.unavailable();
     if (why) throw new Error(`step "${item.step.name}" uses the ${name} load generator, which is not available: ${why}`);
     map.set(name, generator);
+  }
+  for (const item of plan) {
+    const probe = item.step.capacity ? { ...item.step, capacity: undefined, rate: 1, durationSec: 1 } : item.step;
+    const refusal = map.get(item.step.generator)!.unsupported(probe);
+    if (refusal) throw new Error(refusal);
   }
   return map;
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ScenarioSchema } from './scenario.js';
+import { RateSegmentSchema, ScenarioSchema } from './scenario.js';
 
 /** Bumped on any change a reader of an older file could misread; readers refuse other versions. */
-export const RESULTS_SCHEMA_VERSION = 1;
+export const RESULTS_SCHEMA_VERSION = 2;
 
 const count = z.number().int().min(0);
 const num = z.number().finite();
@@ -20,6 +20,8 @@ export const WarningCode = z.enum([
   'short-step',
   'shared-cpu',
   'interrupted',
+  'client-ceiling',
+  'dropped-requests',
 ]);
 export type WarningCode = z.infer<typeof WarningCode>;
 
@@ -70,8 +72,19 @@ export const CpuSchema = z.strictObject({
   coresBusy: num,
 });
 
+/**
+ * Where a request's latency starts. intended: the open model's scheduled send time, so time spent waiting for a
+ * free connection counts (no coordinated omission). write: the moment the request is written. autocannon: its own
+ * stamp, taken before a connection's first request is connected.
+ */
+export const LatencyOrigin = z.enum(['intended', 'write', 'autocannon']);
+
 export const ClientResultSchema = z.strictObject({
   generator: z.strictObject({ name: z.string(), version: z.string() }),
+  /** Open model: the arrivals the schedule offered; closed: equal to sent. */
+  offered: count,
+  /** Open model: offered arrivals never sent because every connection was still busy at the end. */
+  dropped: count,
   sent: count,
   completed: count,
   successful: count,
@@ -85,16 +98,28 @@ export const ClientResultSchema = z.strictObject({
   /** successful / duration. */
   goodput: num,
   latency: LatencySchema,
+  latencyFrom: LatencyOrigin,
+  /** From the write to the answer (the raw service time), when the generator keeps it apart from `latency`. */
+  serviceLatency: LatencySchema.nullable(),
+  /** TCP connection set-up, each connect the generator made, measured apart from the requests. */
+  connect: LatencySchema.nullable(),
+  /** The generator's own CPU per request sent, µs: with its capacity, the client's ceiling on this machine. */
+  cpuUsPerRequest: num.nullable(),
   /** The load generator's own CPU; near 1.0 on one core means the client, not the server, set the pace. */
   cpu: CpuSchema.nullable(),
 });
 export type ClientResult = z.infer<typeof ClientResultSchema>;
 
 export const ServerResultSchema = z.strictObject({
+  /** Over exactly the load window, from the kernel's per-thread nanosecond counters (schedstat of every thread in /proc/PID/task). */
   cpu: CpuSchema.extend({ usPerRequest: num }).nullable(),
   peakRssBytes: count.nullable(),
   peakFds: count.nullable(),
   peakThreads: count.nullable(),
+  /** The server's actual open-file limit, read from /proc/PID/limits once it was listening (runtimes raise their own). */
+  nofile: z.strictObject({ soft: z.number().int(), hard: z.number().int() }).nullable(),
+  /** false when a thread that ran during the load exited before its end, so CPU fell back to 10 ms ticks. */
+  cpuExact: z.boolean().nullable(),
   /** stderr lines with EMFILE / "Too many open files". */
   openFileErrors: count,
   /** The last stderr lines, for the report (already a copy of server output: escape before showing). */
@@ -124,6 +149,33 @@ export const TimelinePointSchema = z.strictObject({
 });
 export type TimelinePoint = z.infer<typeof TimelinePointSchema>;
 
+/** One probe of a capacity search: an open-model load at `rate` and whether the server kept the target there. */
+export const CapacityProbeSchema = z.strictObject({
+  rate: num,
+  ok: z.boolean(),
+  /** Why the probe missed, in words; absent when ok. */
+  reason: z.string().optional(),
+  p99Us: num.nullable(),
+  successRate: num,
+  dropped: count,
+  serverCoresBusy: num.nullable(),
+  clientCoresBusy: num.nullable(),
+});
+export type CapacityProbe = z.infer<typeof CapacityProbeSchema>;
+
+export const CapacityResultSchema = z.strictObject({
+  targetP99Us: num,
+  /** The highest probed rate that kept the target; null if even the first probe missed. */
+  rate: num.nullable(),
+  /** The lowest probed rate that missed it; null if the search ran out of time or the client's ceiling first. */
+  missedAt: num.nullable(),
+  probes: z.array(CapacityProbeSchema),
+  /** What this client can offer on its CPUs, from its own CPU per request: a capacity near it is the client's. */
+  clientCeilingRps: num.nullable(),
+  nearClientCeiling: z.boolean(),
+});
+export type CapacityResult = z.infer<typeof CapacityResultSchema>;
+
 export const RunStatus = z.enum(['ok', 'server-crashed', 'server-hung', 'start-failed', 'load-failed', 'interrupted']);
 export type RunStatus = z.infer<typeof RunStatus>;
 
@@ -140,15 +192,21 @@ export const RunSchema = z.strictObject({
   coldStartMs: num.nullable(),
   load: z.strictObject({
     generator: z.string(),
+    model: z.enum(['closed', 'open', 'capacity']),
     connections: count,
     requests: count.optional(),
     durationSec: num.optional(),
+    /** Open model: the offered rate, resolved (a capacity fraction becomes requests per second). */
+    rate: num.optional(),
+    schedule: z.array(RateSegmentSchema).optional(),
     readFraction: num,
     timeoutMs: count,
   }),
   client: ClientResultSchema.nullable(),
   serverProcess: ServerResultSchema.nullable(),
   timeline: z.array(TimelinePointSchema),
+  /** Capacity steps: the search; the run's client and server figures are those of the best probe that held. */
+  capacity: CapacityResultSchema.optional(),
   warnings: z.array(WarningSchema),
 });
 export type Run = z.infer<typeof RunSchema>;
@@ -179,10 +237,12 @@ export const EnvironmentSchema = z.strictObject({
   node: z.string(),
   gitCommit: z.string().nullable(),
   gitDirty: z.boolean().nullable(),
-  /** The runner's own open-file limit; the server's is `serverNofile` (null: inherited unchanged). */
+  /** The runner's own open-file limit; `serverNofile` is the limit applied to servers (null: inherited unchanged),
+   * each run's `serverProcess.nofile` the one the server actually had. */
   runnerNofile: NofileSchema,
   serverNofile: NofileSchema.nullable(),
-  pinning: z.strictObject({ server: z.string().optional(), load: z.string().optional() }),
+  /** auto: chosen by the runner (the default on 2+ cores); manual: the scenario's or the command line's; off: --no-pin. */
+  pinning: z.strictObject({ server: z.string().optional(), load: z.string().optional(), mode: z.enum(['auto', 'manual', 'off']) }),
   seed: z.number().int(),
   loadGenerators: z.record(z.string(), z.string()),
   toolchains: z.record(z.string(), z.string()),

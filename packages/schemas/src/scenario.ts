@@ -13,7 +13,8 @@ export const TtlSchema = z
   .strictObject({ minSec: z.number().min(0), maxSec: z.number().positive() })
   .refine((t) => t.maxSec >= t.minSec, { message: 'maxSec must be at least minSec', path: ['maxSec'] });
 
-export const LoadGeneratorName = z.enum(['autocannon', 'wrk']);
+/** native: kvbench's own Rust client (packages/load/native), the default; autocannon and wrk for cross-checks. */
+export const LoadGeneratorName = z.enum(['native', 'autocannon', 'wrk']);
 export type LoadGeneratorName = z.infer<typeof LoadGeneratorName>;
 
 const KeysSchema = z.strictObject({ prefix: z.string().default('key-'), count: positiveInt.default(100) });
@@ -38,34 +39,80 @@ const workloadFields = {
  * values 0..99, TTL 1–2 s, 10 s timeout.
  */
 export const WorkloadSchema = z.strictObject({
-  generator: workloadFields.generator.default('autocannon'),
+  generator: workloadFields.generator.default('native'),
   connections: workloadFields.connections.default(1000),
   timeoutMs: workloadFields.timeoutMs.default(10_000),
   keys: workloadFields.keys.prefault({}),
   values: workloadFields.values.prefault({ kind: 'int' }),
   ttl: workloadFields.ttl.prefault({ minSec: 1, maxSec: 2 }),
   readFraction: workloadFields.readFraction.default(0),
-  warmupRequests: workloadFields.warmupRequests.default(0),
+  /** On by default: a fresh server's first requests measure its start-up (JIT, allocator, page faults), not its steady state. */
+  warmupRequests: workloadFields.warmupRequests.default(2000),
 });
 export type Workload = z.infer<typeof WorkloadSchema>;
+
+/** One stretch of an open-model schedule: `rate` offered requests per second for `durationSec`. */
+export const RateSegmentSchema = z.strictObject({ rate: z.number().min(0), durationSec: z.number().positive() });
+export type RateSegment = z.infer<typeof RateSegmentSchema>;
+
+/**
+ * An offered rate (requests per second, open model), or a fraction of the slowest server's capacity measured by
+ * this run's capacity step: the same offered load for every server, set by the weakest of them.
+ */
+export const RateSchema = z.union([
+  z.number().positive(),
+  z.strictObject({ capacityFraction: z.number().gt(0).max(1) }),
+]);
+export type Rate = z.infer<typeof RateSchema>;
+
+/**
+ * The highest offered rate at which a server answers everything (100 % success, nothing left unsent) with p99 at
+ * or under `p99Ms`: found by doubling from `startRate` until a probe misses, then bisecting, in at most `budgetSec`.
+ */
+export const CapacitySchema = z.strictObject({
+  p99Ms: z.number().positive(),
+  probeSec: z.number().positive().default(2),
+  startRate: z.number().positive().default(1000),
+  /** Stop bisecting when the bracket is this narrow, relative to its lower end. */
+  resolution: z.number().positive().max(0.5).default(0.05),
+  budgetSec: z.number().positive().default(40),
+});
+export type Capacity = z.infer<typeof CapacitySchema>;
+
+/** Closed model: requests or durationSec. Open model: rate (with durationSec) or schedule. Or a capacity search. */
+export type StepModel = 'closed' | 'open' | 'capacity';
 
 export const StepSchema = z
   .strictObject(workloadFields)
   .partial()
   .extend({
     name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash, underscore'),
-    /** Total requests to send (the blog's N). */
+    /** Closed model: total requests to send (the blog's N), at most `connections` in flight. */
     requests: positiveInt.optional(),
-    /** Or: keep the load up for this many seconds. */
+    /** Closed model: keep the load up for this many seconds; with `rate`, the open model's length. */
     durationSec: z.number().positive().optional(),
+    rate: RateSchema.optional(),
+    schedule: z.array(RateSegmentSchema).min(1).optional(),
+    capacity: CapacitySchema.optional(),
   })
-  .refine((s) => (s.requests === undefined) !== (s.durationSec === undefined), {
-    message: 'give exactly one of requests or durationSec',
+  .superRefine((s, ctx) => {
+    const lengths = [s.requests, s.durationSec, s.schedule, s.capacity].filter((x) => x !== undefined).length;
+    if (lengths !== 1) {
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of requests, durationSec (alone or with rate), schedule or capacity' });
+    }
+    if (s.rate !== undefined && s.durationSec === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'a rate step needs durationSec: how long to offer that rate', path: ['rate'] });
+    }
   });
 export type Step = z.infer<typeof StepSchema>;
 
+export function stepModel(step: Pick<Step, 'rate' | 'schedule' | 'capacity'>): StepModel {
+  if (step.capacity) return 'capacity';
+  return step.rate !== undefined || step.schedule ? 'open' : 'closed';
+}
+
 /** A step with the scenario's defaults filled in: what the load generator actually receives. */
-export type ResolvedStep = Workload & Pick<Step, 'name' | 'requests' | 'durationSec'>;
+export type ResolvedStep = Workload & Pick<Step, 'name' | 'requests' | 'durationSec' | 'rate' | 'schedule' | 'capacity'>;
 
 /** The server's RLIMIT_NOFILE. Without `hard`, the runner's own hard limit stays (only root could raise it). */
 export const FdLimitSchema = z
@@ -100,6 +147,7 @@ export const ScenarioSchema = z.strictObject({
   steps: z.array(StepSchema).min(1),
   /** Applied to the server process only (prlimit), never to the runner or the load generator. */
   fdLimit: FdLimitSchema.optional(),
+  /** Absent: on a machine with 2 or more cores the runner pins by itself (the server on its own cores). */
   pinning: z.strictObject({ server: CpuList.optional(), load: CpuList.optional() }).optional(),
   /** kv-spec flags passed to every server. */
   serverFlags: z

@@ -13,10 +13,11 @@ export const runUsage = `kvbench run <scenario> [options]
   --servers a,b          which servers (folders under servers/); default: the scenario's, else all
   --repeat N             repeats of every step (default: the scenario's)
   --seed S               seed of the random request sequence (default: the scenario's)
-  --generator NAME       autocannon (default) or wrk, for every step
+  --generator NAME       native (default: kvbench's own Rust client), autocannon or wrk, for every step
   --fd-limit S[:H]       the server's open-file limit (soft[:hard]), e.g. 256 or 256:256
   --pin-server CPUS      taskset CPU list for the server, e.g. 0
   --pin-load CPUS        taskset CPU list for the load generator, e.g. 1
+  --no-pin               do not pin (default on 2+ cores: the server on the first half of the cores, the client on the rest)
   --url URL --name N     benchmark a server already running at a loopback URL
   --command CMD --name N benchmark a server started by CMD (it must print "listening on http://HOST:PORT";
                          "{flags}" in CMD is replaced by the kv-spec flags)
@@ -33,6 +34,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'fd-limit': { type: 'string' },
     'pin-server': { type: 'string' },
     'pin-load': { type: 'string' },
+    'no-pin': { type: 'boolean' },
     url: { type: 'string' },
     command: { type: 'string' },
     name: { type: 'string' },
@@ -52,6 +54,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       ...(values['pin-load'] ? { load: cpuList('--pin-load', values['pin-load']) } : {}),
     },
   };
+  if (values['no-pin'] && (values['pin-server'] || values['pin-load'])) {
+    throw new UsageError('kvbench run: --no-pin cannot be combined with --pin-server or --pin-load');
+  }
   const loaded = await loadScenario(positionals[0]!, paths.scenarios);
   const targets = await chooseTargets(values, loaded.scenario.servers, paths.servers, paths.root);
 
@@ -63,6 +68,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       targets,
       resultsDir: values['results-dir'] ? path.resolve(values['results-dir']) : paths.results,
       ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+      noPin: values['no-pin'] ?? false,
       signal: interrupt.signal,
       reporter: terminalReporter(),
     });

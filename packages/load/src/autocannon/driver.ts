@@ -5,7 +5,7 @@ import { killGroup, tail, track } from '@kvbench/launcher';
 import { encodeHistogram, latencyHistogram } from '../histogram.js';
 import { noFailures } from '../failures.js';
 import { loopbackUrl, pinned } from '../target.js';
-import { checkStep } from '../step.js';
+import { checkStep, closedModelOnly } from '../step.js';
 import type { LoadGenerator, LoadOutcome, LoadProgress, LoadRequest, TimelineSample } from '../types.js';
 import type { FromWorker, ToWorker, WorkerJob } from './messages.js';
 
@@ -31,6 +31,10 @@ export const autocannonGenerator: LoadGenerator = {
     }
   },
 
+  unsupported: closedModelOnly('autocannon'),
+  // One Node event loop: one core, whatever it is given (V8's helper threads add a little on top).
+  cpuCapacity: () => 1,
+
   async version() {
     return autocannonVersion();
   },
@@ -53,8 +57,13 @@ async function runAutocannon(request: LoadRequest): Promise<LoadOutcome> {
     completed: last.completed,
     successful: last.successful,
     failures: { ...noFailures(), incomplete: last.sent - last.completed },
+    offered: last.sent,
+    dropped: 0,
     durationMs: last.elapsedMs,
     histogram: encodeHistogram(latencyHistogram()),
+    latencyFrom: 'autocannon',
+    serviceHistogram: null,
+    connectHistogram: null,
     timeline,
     cpu: null,
     aborted,
@@ -98,6 +107,7 @@ async function runAutocannon(request: LoadRequest): Promise<LoadOutcome> {
       switch (message.type) {
         case 'ready':
           request.onStart?.(child.pid!);
+          request.onLoadStart?.();
           break;
         case 'progress':
           last = message.progress;

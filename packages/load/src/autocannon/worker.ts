@@ -231,8 +231,13 @@ function main(): void {
         type: 'done',
         outcome: {
           ...outcome,
+          offered: outcome.sent,
+          dropped: 0,
           durationMs: firstSendAt === undefined ? 0 : end - firstSendAt,
           histogram: encodeHistogram(histogram),
+          latencyFrom: 'autocannon',
+          serviceHistogram: null,
+          connectHistogram: null,
           cpu: { userMs: cpu.user / 1000, sysMs: cpu.system / 1000 },
           aborted: stopping,
           notes,

@@ -8,7 +8,7 @@ import { exec, killGroup, tail, track } from '@kvbench/launcher';
 import type { TrafficSpec } from '../bodies.js';
 import { noFailures } from '../failures.js';
 import { encodeHistogram, latencyHistogram } from '../histogram.js';
-import { checkStep } from '../step.js';
+import { checkStep, closedModelOnly } from '../step.js';
 import { cpuCount, loopbackUrl, pinned } from '../target.js';
 import type { LoadGenerator, LoadOutcome, LoadRequest, TimelineSample } from '../types.js';
 import { parseWrkResult, wrkMeasured } from './result.js';
@@ -44,6 +44,9 @@ export const wrkGenerator: LoadGenerator = {
       return INSTALL_HINT;
     }
   },
+  unsupported: closedModelOnly('wrk'),
+  // One thread per CPU it may use (wrkPlan), never more than its connections.
+  cpuCapacity: (cpus, connections) => Math.max(1, Math.min(cpuCount(cpus), connections)),
   version: wrkVersion,
   run: runWrk,
 };
@@ -148,8 +151,13 @@ async function runWrk(request: LoadRequest): Promise<LoadOutcome> {
       completed: t.responses,
       successful: t.ok,
       failures: { ...noFailures(), incomplete: t.sent - t.responses },
+      offered: t.sent,
+      dropped: 0,
       durationMs: timeline.at(-1)?.tMs ?? 0,
       histogram: encodeHistogram(latencyHistogram()),
+      latencyFrom: 'write',
+      serviceHistogram: null,
+      connectHistogram: null,
       timeline,
       cpu: null,
       aborted,
@@ -232,6 +240,7 @@ async function runWrk(request: LoadRequest): Promise<LoadOutcome> {
     const durationTimer =
       step.durationSec !== undefined ? setTimeout(stop, step.durationSec * 1000) : undefined;
     let killTimer: NodeJS.Timeout | undefined;
+    request.onLoadStart?.();
     const onAbort = () => {
       stop();
       killTimer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), ABORT_KILL_MS);

@@ -84,7 +84,10 @@ export function splitStatuses(statuses: Record<string, number>, posts: number, g
   return { successful, byStatus };
 }
 
-export type WrkMeasured = Pick<LoadOutcome, 'sent' | 'completed' | 'successful' | 'failures' | 'durationMs' | 'histogram' | 'cpu'> & {
+export type WrkMeasured = Pick<
+  LoadOutcome,
+  'offered' | 'dropped' | 'sent' | 'completed' | 'successful' | 'failures' | 'durationMs' | 'histogram' | 'latencyFrom' | 'serviceHistogram' | 'connectHistogram' | 'cpu'
+> & {
   notes: string[];
 };
 
@@ -142,12 +145,17 @@ export function wrkMeasured(result: WrkResult, options: { stalled: boolean }): W
   const durationMs =
     firsts.length && lasts.length ? Math.max(0, (Math.max(...lasts) - Math.min(...firsts)) * 1000) : result.durationUs / 1000;
   return {
+    offered: sent,
+    dropped: 0,
     sent,
     completed,
     successful: split.successful,
     failures,
     durationMs,
     histogram: encodeHistogram(histogram),
+    latencyFrom: 'write',
+    serviceHistogram: null,
+    connectHistogram: null,
     cpu: { userMs: result.cpu.userMs, sysMs: result.cpu.sysMs },
     notes,
   };
