@@ -72,10 +72,10 @@ describe('loadForCompare', () => {
   });
 
   it('refuses a results file of another schema version and says to regenerate it', async () => {
-    const old = await file('v2.json', { ...resultsOf(repeatsOf(typical)), schemaVersion: 2 });
+    const old = await file('v1.json', { ...resultsOf(repeatsOf(typical)), schemaVersion: 1 });
     const error = await problemOf(loadResultsFile(old, 'baseline'));
     expect(error.problem).toBe('schema-version');
-    expect(error.message).toMatch(/v2\.json has results schema version 2, and this kvbench reads version 1: rerun it .*regenerate it/);
+    expect(error.message).toMatch(/v1\.json has results schema version 1, and this kvbench reads version 2: rerun it .*regenerate it/);
   });
 
   it('names the file and every bad field of a results file that does not match the schema', async () => {

@@ -22,6 +22,9 @@ function latencyOf(valuesUs: number[]) {
 function counts(overrides: Partial<ClientCounts> = {}): ClientCounts {
   return {
     generator: { name: 'autocannon', version: '9.0.0' },
+    offered: 1000,
+    dropped: 0,
+    latencyFrom: 'autocannon',
     sent: 1000,
     completed: 1000,
     successful: 1000,
@@ -111,6 +114,7 @@ describe('checks', () => {
     repeat: 0,
     serverProcess: null,
     connections: 100,
+    model: 'closed' as const,
     clientCpuCapacity: 1,
     machineCores: 2,
     pinnedApart: false,

@@ -52,6 +52,41 @@ describe('runScenario', () => {
     expect(liveChildren()).toBe(0);
   });
 
+  it('finds each server\'s capacity, then offers both the same share of the slower one, CPU read over the load alone', async () => {
+    const dir = await resultsDir();
+    const { results } = await runScenario({
+      repoRoot: process.cwd(),
+      loaded: small({
+        load: { connections: 20, timeoutMs: 2000, warmupRequests: 100 },
+        steps: [
+          { name: 'cap', capacity: { p99Ms: 30, probeSec: 0.5, startRate: 200, resolution: 0.25, budgetSec: 8 } },
+          { name: 'equal-50', rate: { capacityFraction: 0.5 }, durationSec: 0.5 },
+        ],
+      }),
+      targets: [fake('slow', '--burn-us', '1000'), fake('quick', '--burn-us', '250')],
+      resultsDir: dir,
+    });
+    const [slowCap, quickCap, slowEq, quickEq] = results.runs;
+    // One event loop burning 1 ms a request serves at most 1000/s; at 250 µs, about 4000/s.
+    expect(slowCap!.capacity!.rate).toBeGreaterThan(300);
+    expect(slowCap!.capacity!.rate).toBeLessThanOrEqual(1100);
+    expect(quickCap!.capacity!.rate).toBeGreaterThan(slowCap!.capacity!.rate!);
+    expect(slowCap!.load).toMatchObject({ model: 'capacity', rate: slowCap!.capacity!.rate });
+    const equalRate = Math.round(slowCap!.capacity!.rate! * 0.5);
+    for (const run of [slowEq!, quickEq!]) {
+      expect(run.load).toMatchObject({ model: 'open', rate: equalRate });
+      expect(run.client!.latencyFrom).toBe('intended');
+      expect(run.client!.offered).toBe(Math.ceil(equalRate * 0.5));
+    }
+    // The burn is real CPU: read over exactly the load window, it is what the server spent per request.
+    expect(slowEq!.serverProcess!.cpu!.usPerRequest).toBeGreaterThan(900);
+    expect(slowEq!.serverProcess!.cpu!.usPerRequest).toBeLessThan(3000);
+    expect(quickEq!.serverProcess!.cpu!.usPerRequest).toBeLessThan(slowEq!.serverProcess!.cpu!.usPerRequest);
+    expect(slowEq!.serverProcess!.nofile!.soft).toBeGreaterThan(0);
+    expect(results.environment.pinning.mode).toBe(os.availableParallelism() >= 2 ? 'auto' : 'off');
+    expect(liveChildren()).toBe(0);
+  }, 60_000);
+
   it('records a server that crashes under load, and goes on with the next one', async () => {
     const { results } = await runScenario({
       repoRoot: process.cwd(),

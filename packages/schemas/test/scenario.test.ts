@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ScenarioSchema, SchemaError, parseOrThrow, resolveSteps } from '../src/index.js';
+import { ScenarioSchema, SchemaError, parseOrThrow, resolveSteps, stepModel } from '../src/index.js';
 
 describe('scenario schema', () => {
   it('fills the blog defaults for everything a scenario leaves out', () => {
     const scenario = parseOrThrow(ScenarioSchema, { name: 'x', steps: [{ name: '1k', requests: 1000 }] }, 'x.json');
     expect(scenario.load).toMatchObject({
-      generator: 'autocannon',
+      generator: 'native',
       connections: 1000,
       timeoutMs: 10_000,
+      warmupRequests: 2000,
       keys: { prefix: 'key-', count: 100 },
       values: { kind: 'int', min: 0, max: 99 },
       ttl: { minSec: 1, maxSec: 2 },
@@ -27,6 +28,27 @@ describe('scenario schema', () => {
     expect(a).toMatchObject({ name: 'a', requests: 10, readFraction: 0.7, connections: 50, ttl: null });
     expect(b).toMatchObject({ name: 'b', durationSec: 2, readFraction: 0, connections: 50 });
     expect(b?.requests).toBeUndefined();
+  });
+
+  it('tells the three models apart and refuses a step that mixes them', () => {
+    const step = (extra: object) => ScenarioSchema.safeParse({ name: 'x', steps: [{ name: 's', ...extra }] });
+    expect(stepModel({ rate: 5000 })).toBe('open');
+    expect(stepModel({ schedule: [{ rate: 10, durationSec: 1 }] })).toBe('open');
+    expect(stepModel({ capacity: { p99Ms: 10, probeSec: 2, startRate: 1000, resolution: 0.05, budgetSec: 40 } })).toBe('capacity');
+    expect(stepModel({})).toBe('closed');
+    expect(step({ rate: 5000, durationSec: 3 }).success).toBe(true);
+    expect(step({ rate: { capacityFraction: 0.5 }, durationSec: 3 }).success).toBe(true);
+    expect(step({ capacity: { p99Ms: 10 } }).success).toBe(true);
+    const noLength = step({ rate: 5000 });
+    expect(noLength.success).toBe(false);
+    expect(noLength.error!.issues.map((i) => i.message).join()).toMatch(/a rate step needs durationSec/);
+    expect(step({ requests: 10, capacity: { p99Ms: 10 } }).success).toBe(false);
+    expect(step({ rate: { capacityFraction: 1.5 }, durationSec: 3 }).success).toBe(false);
+  });
+
+  it('fills a capacity search with its defaults', () => {
+    const scenario = ScenarioSchema.parse({ name: 'x', steps: [{ name: 'c', capacity: { p99Ms: 5 } }] });
+    expect(resolveSteps(scenario)[0]!.capacity).toEqual({ p99Ms: 5, probeSec: 2, startRate: 1000, resolution: 0.05, budgetSec: 40 });
   });
 
   it('names a bad field by its path and says what was expected', () => {

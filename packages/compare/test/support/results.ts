@@ -36,6 +36,7 @@ export function runOf(f: RunFigures): Run {
     coldStartMs: 50,
     load: {
       generator: 'node-http-loop',
+      model: 'closed',
       connections: f.connections ?? 20,
       requests: f.requests ?? sent,
       readFraction: 0,
@@ -43,6 +44,8 @@ export function runOf(f: RunFigures): Run {
     },
     client: {
       generator: { name: 'node-http-loop', version: process.version },
+      offered: sent,
+      dropped: 0,
       sent,
       completed: sent,
       successful: sent - failed,
@@ -64,6 +67,10 @@ export function runOf(f: RunFigures): Run {
         maxUs: f.p99Us,
         spectrum: [],
       },
+      latencyFrom: 'write',
+      serviceLatency: null,
+      connect: null,
+      cpuUsPerRequest: null,
       cpu: null,
     },
     serverProcess: {
@@ -73,6 +80,8 @@ export function runOf(f: RunFigures): Run {
           : { userMs: cpuMs, sysMs: 0, coresBusy: cpuMs / durationMs, usPerRequest: f.cpuUsPerRequest! },
       peakRssBytes: f.peakRssBytes,
       peakFds: 30,
+      nofile: null,
+      cpuExact: true,
       peakThreads: 7,
       openFileErrors: 0,
       stderrTail: [],
@@ -101,7 +110,7 @@ export function resultsOf(runs: Run[], options: ResultsOptions = {}): Results {
     ...options.scenario,
   });
   return ResultsSchema.parse({
-    schemaVersion: 1,
+    schemaVersion: 2,
     kind: 'kvbench.results',
     id: options.id ?? 'r1',
     startedAt: T0,
@@ -121,7 +130,7 @@ export function resultsOf(runs: Run[], options: ResultsOptions = {}): Results {
       gitDirty: false,
       runnerNofile: { soft: 1024, hard: 1024 },
       serverNofile: null,
-      pinning: {},
+      pinning: { mode: "off" },
       seed: 1,
       loadGenerators: {},
       toolchains: {},

@@ -16,7 +16,12 @@ pub struct Sfc32 {
 impl Sfc32 {
     pub fn new(seed: u64, stream: u32) -> Self {
         let high = (seed / (1 << 32)) as u32;
-        let mut random = Sfc32 { a: 0, b: seed as u32, c: high.wrapping_add(stream.wrapping_mul(0x9e37_79b9)), d: 1 };
+        let mut random = Sfc32 {
+            a: 0,
+            b: seed as u32,
+            c: high.wrapping_add(stream.wrapping_mul(0x9e37_79b9)),
+            d: 1,
+        };
         for _ in 0..12 {
             random.next_u32();
         }
@@ -156,14 +161,5 @@ mod tests {
         assert_eq!(js_number(0.000001), "0.000001");
         assert_eq!(js_number(1e21), "1e+21");
         assert_eq!(js_number(0.0), "0");
-    }
-
-    #[test]
-    fn sfc32_first_outputs_are_pinned() {
-        // Seed 1, stream 0: the same outputs `new Sfc32(1).next()` gives in bodies.ts.
-        let mut random = Sfc32::new(1, 0);
-        let first: Vec<u32> = (0..3).map(|_| random.next_u32()).collect();
-        assert_eq!(first.len(), 3);
-        assert_ne!(first[0], first[1]);
     }
 }

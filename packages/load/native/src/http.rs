@@ -87,7 +87,9 @@ async fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<(u16, us
                     return Ok((status, head_len, framing, close));
                 }
                 Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => {
-                    return Err(ExchangeError::Malformed(format!("response head longer than {MAX_HEAD} bytes")));
+                    return Err(ExchangeError::Malformed(format!(
+                        "response head longer than {MAX_HEAD} bytes"
+                    )));
                 }
                 Ok(httparse::Status::Partial) => {}
                 Err(e) => return Err(ExchangeError::Malformed(format!("response head: {e}"))),
@@ -107,7 +109,9 @@ fn framing(response: &httparse::Response, status: u16) -> Result<(Framing, bool)
     for header in response.headers.iter() {
         let value = std::str::from_utf8(header.value).unwrap_or("").trim();
         if header.name.eq_ignore_ascii_case("content-length") {
-            let n = value.parse::<usize>().map_err(|_| ExchangeError::Malformed(format!("Content-Length {value:?}")))?;
+            let n = value
+                .parse::<usize>()
+                .map_err(|_| ExchangeError::Malformed(format!("Content-Length {value:?}")))?;
             length = Some(n);
         } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
             chunked = value.to_ascii_lowercase().ends_with("chunked");

@@ -59,9 +59,14 @@ pub struct Traffic {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
 pub enum Values {
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     /// `base` is the run's value string (drawn once by the driver); each request sends it rotated.
-    String { base: String },
+    String {
+        base: String,
+    },
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -78,7 +83,10 @@ impl Job {
             return Err("connections and threads must be positive".into());
         }
         if self.threads > self.connections {
-            return Err(format!("{} threads for {} connections: every thread needs one", self.threads, self.connections));
+            return Err(format!(
+                "{} threads for {} connections: every thread needs one",
+                self.threads, self.connections
+            ));
         }
         let closed = self.requests.is_some() || self.duration_ms.is_some();
         if closed == self.schedule.is_some() {
@@ -88,7 +96,10 @@ impl Job {
             if schedule.is_empty() {
                 return Err("the schedule has no segments".into());
             }
-            if schedule.iter().any(|s| !(s.rate >= 0.0 && s.rate.is_finite() && s.duration_ms > 0.0)) {
+            if schedule
+                .iter()
+                .any(|s| !(s.rate >= 0.0 && s.rate.is_finite() && s.duration_ms > 0.0))
+            {
                 return Err("every schedule segment needs a rate ≥ 0 and a positive durationMs".into());
             }
         }

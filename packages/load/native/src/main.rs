@@ -101,7 +101,7 @@ fn run(job: Job, addr: SocketAddr) {
     let (done_tx, done_rx) = mpsc::channel::<()>();
 
     let mut handles = Vec::with_capacity(threads);
-    for index in 0..threads {
+    for (index, stats) in all_stats.iter().enumerate() {
         // Connections split as evenly as they go: the first threads take one more.
         let connections = job.connections / threads + usize::from(index < job.connections % threads);
         let plan_for: PlanFor = match &arrivals {
@@ -119,10 +119,13 @@ fn run(job: Job, addr: SocketAddr) {
             }
             None => {
                 let budget = budget.clone();
-                Box::new(move |start| Plan::Closed { budget, deadline: duration.map(|d| start + d) })
+                Box::new(move |start| Plan::Closed {
+                    budget,
+                    deadline: duration.map(|d| start + d),
+                })
             }
         };
-        let (shared, stats, stop, done) = (shared.clone(), all_stats[index].clone(), stop_rx.clone(), done_tx.clone());
+        let (shared, stats, stop, done) = (shared.clone(), stats.clone(), stop_rx.clone(), done_tx.clone());
         handles.push(std::thread::spawn(move || {
             run_thread(index as u32, connections, shared, stats, plan_for, stop);
             let _ = done.send(());
@@ -133,7 +136,13 @@ fn run(job: Job, addr: SocketAddr) {
     let start = *shared.start.get_or_init(Instant::now);
     emit(json!({ "type": "ready", "pid": std::process::id(), "threads": threads }));
 
-    report_progress(&all_stats, start, Duration::from_millis(job.progress_ms.max(10)), &done_rx, threads);
+    report_progress(
+        &all_stats,
+        start,
+        Duration::from_millis(job.progress_ms.max(10)),
+        &done_rx,
+        threads,
+    );
     for handle in handles {
         let _ = handle.join();
     }
@@ -145,7 +154,13 @@ fn run(job: Job, addr: SocketAddr) {
 }
 
 /// Every `every`, the sums over threads and the p99 of the answers since the last report.
-fn report_progress(all: &[Arc<Mutex<Stats>>], start: Instant, every: Duration, done: &mpsc::Receiver<()>, threads: usize) {
+fn report_progress(
+    all: &[Arc<Mutex<Stats>>],
+    start: Instant,
+    every: Duration,
+    done: &mpsc::Receiver<()>,
+    threads: usize,
+) {
     let mut finished = 0;
     let mut next = start + every;
     loop {
@@ -172,7 +187,7 @@ fn report_progress(all: &[Arc<Mutex<Stats>>], start: Instant, every: Duration, d
             let _ = interval.add(&s.interval);
             s.interval.reset();
         }
-        let p99 = (interval.len() > 0).then(|| interval.value_at_quantile(0.99));
+        let p99 = (!interval.is_empty()).then(|| interval.value_at_quantile(0.99));
         emit(json!({
             "type": "progress",
             "elapsedMs": start.elapsed().as_secs_f64() * 1000.0,
@@ -185,8 +200,11 @@ fn report_progress(all: &[Arc<Mutex<Stats>>], start: Instant, every: Duration, d
 }
 
 fn done_message(total: &Stats, aborted: bool) -> serde_json::Value {
-    let by_status: serde_json::Map<String, serde_json::Value> =
-        total.by_status.iter().map(|(code, n)| (code.to_string(), json!(n))).collect();
+    let by_status: serde_json::Map<String, serde_json::Value> = total
+        .by_status
+        .iter()
+        .map(|(code, n)| (code.to_string(), json!(n)))
+        .collect();
     let duration_ms = match (total.first_send, total.last_answer) {
         (Some(first), Some(last)) if last > first => (last - first).as_secs_f64() * 1000.0,
         _ => 0.0,

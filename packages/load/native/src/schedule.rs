@@ -28,7 +28,11 @@ impl Arrivals {
             at += seconds;
             count += segment.rate * seconds;
         }
-        Arrivals { segments, end_sec: at, total: count.ceil() as u64 }
+        Arrivals {
+            segments,
+            end_sec: at,
+            total: count.ceil() as u64,
+        }
     }
 
     pub fn end(&self) -> Duration {
@@ -42,7 +46,11 @@ impl Arrivals {
             *cursor += 1;
         }
         let (start, before, rate) = self.segments[*cursor];
-        if rate <= 0.0 { start } else { start + (j - before) / rate }
+        if rate <= 0.0 {
+            start
+        } else {
+            start + (j - before) / rate
+        }
     }
 }
 
@@ -56,8 +64,19 @@ pub enum Slot {
 
 /// One thread's share of the step.
 pub enum Plan {
-    Closed { budget: Option<Arc<AtomicU64>>, deadline: Option<Instant> },
-    Open { arrivals: Arc<Arrivals>, thread: u64, threads: u64, next: u64, cursor: usize, start: Instant, end: Instant },
+    Closed {
+        budget: Option<Arc<AtomicU64>>,
+        deadline: Option<Instant>,
+    },
+    Open {
+        arrivals: Arc<Arrivals>,
+        thread: u64,
+        threads: u64,
+        next: u64,
+        cursor: usize,
+        start: Instant,
+        end: Instant,
+    },
 }
 
 impl Plan {
@@ -70,11 +89,20 @@ impl Plan {
                 }
                 if let Some(left) = budget {
                     // Decrement only while positive: the budget is shared by every thread.
-                    left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).ok()?;
+                    left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                        .ok()?;
                 }
                 Some(Slot::Now)
             }
-            Plan::Open { arrivals, thread, threads, next, cursor, start, end } => {
+            Plan::Open {
+                arrivals,
+                thread,
+                threads,
+                next,
+                cursor,
+                start,
+                end,
+            } => {
                 let j = *next * *threads + *thread;
                 if j >= arrivals.total || now >= *end {
                     return None;
@@ -89,7 +117,13 @@ impl Plan {
     pub fn dropped(&self) -> u64 {
         match self {
             Plan::Closed { .. } => 0,
-            Plan::Open { arrivals, thread, threads, next, .. } => {
+            Plan::Open {
+                arrivals,
+                thread,
+                threads,
+                next,
+                ..
+            } => {
                 let mine = arrivals.total.saturating_sub(*thread).div_ceil(*threads);
                 mine.saturating_sub(*next)
             }
@@ -100,7 +134,12 @@ impl Plan {
     pub fn offered(&self, sent: u64) -> u64 {
         match self {
             Plan::Closed { .. } => sent,
-            Plan::Open { arrivals, thread, threads, .. } => arrivals.total.saturating_sub(*thread).div_ceil(*threads),
+            Plan::Open {
+                arrivals,
+                thread,
+                threads,
+                ..
+            } => arrivals.total.saturating_sub(*thread).div_ceil(*threads),
         }
     }
 }
@@ -164,10 +203,18 @@ mod tests {
     #[test]
     fn a_shared_budget_is_never_overdrawn() {
         let budget = Arc::new(AtomicU64::new(5));
-        let mut a = Plan::Closed { budget: Some(budget.clone()), deadline: None };
-        let mut b = Plan::Closed { budget: Some(budget), deadline: None };
+        let mut a = Plan::Closed {
+            budget: Some(budget.clone()),
+            deadline: None,
+        };
+        let mut b = Plan::Closed {
+            budget: Some(budget),
+            deadline: None,
+        };
         let now = Instant::now();
-        let claimed = (0..10).filter(|i| if i % 2 == 0 { a.claim(now) } else { b.claim(now) }.is_some()).count();
+        let claimed = (0..10)
+            .filter(|i| if i % 2 == 0 { a.claim(now) } else { b.claim(now) }.is_some())
+            .count();
         assert_eq!(claimed, 5);
     }
 }

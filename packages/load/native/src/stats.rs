@@ -21,7 +21,9 @@ pub fn micros(d: Duration) -> u64 {
 pub fn encode(h: &Histogram<u64>) -> String {
     use base64::Engine;
     let mut bytes = Vec::new();
-    V2DeflateSerializer::new().serialize(h, &mut bytes).expect("serialising into memory cannot fail");
+    V2DeflateSerializer::new()
+        .serialize(h, &mut bytes)
+        .expect("serialising into memory cannot fail");
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 

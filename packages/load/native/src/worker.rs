@@ -54,7 +54,10 @@ pub fn run_thread(
     plan_for: PlanFor,
     stop: watch::Receiver<bool>,
 ) {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
     let local = LocalSet::new();
     let streams: Vec<Option<TcpStream>> = if shared.preconnect {
         local.block_on(&runtime, preconnect(&shared, &stats, connections))
@@ -111,7 +114,11 @@ async fn connect(shared: &Shared, stats: &Mutex<Stats>) -> Result<TcpStream, Con
     match tokio::time::timeout(shared.timeout, TcpStream::connect(shared.addr)).await {
         Ok(Ok(stream)) => {
             let _ = stream.set_nodelay(true);
-            let _ = stats.lock().expect("stats lock").connect.record(micros(began.elapsed()));
+            let _ = stats
+                .lock()
+                .expect("stats lock")
+                .connect
+                .record(micros(began.elapsed()));
             Ok(stream)
         }
         Ok(Err(e)) if is_open_files(&e) => Err(ConnectFail::OpenFiles(e)),
@@ -135,7 +142,9 @@ async fn connection(ctx: Rc<Ctx>, mut stream: Option<TcpStream>, mut stop: watch
     let mut out = Vec::with_capacity(512);
     let mut buf = Vec::with_capacity(4096);
     loop {
-        let Some(slot) = ctx.plan.borrow_mut().claim(Instant::now()) else { break };
+        let Some(slot) = ctx.plan.borrow_mut().claim(Instant::now()) else {
+            break;
+        };
         let intended = match slot {
             Slot::Now => None,
             Slot::At(due) => {
@@ -199,7 +208,13 @@ async fn connection(ctx: Rc<Ctx>, mut stream: Option<TcpStream>, mut stop: watch
                 // From the due time when the request went out late (the wait for a connection counts), from the
                 // write when the timer sent it a little early (it was not waiting then).
                 let latency = done - intended.map_or(written, |due| due.min(written));
-                stats.answered(done, expected(method, answer.status), answer.status, latency, done - written);
+                stats.answered(
+                    done,
+                    expected(method, answer.status),
+                    answer.status,
+                    latency,
+                    done - written,
+                );
                 if answer.close {
                     stream = None;
                 }

@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killAllChildren, liveChildren, type ServerProcess } from '@kvbench/launcher';
+import { RequestSource, accountingError, decodeHistogram, loadGenerator, nativeDrawnRequests, type TrafficSpec } from '../src/index.js';
+import { wrkDrawnRequests } from '../src/wrk/driver.js';
+import { constantStatusServer, isRunning, startFake, step } from './helpers.js';
+
+const native = loadGenerator('native');
+const missing = await native.unavailable();
+const wrkMissing = await loadGenerator('wrk').unavailable();
+
+const kinds: TrafficSpec[] = [
+  { keys: { prefix: 'key-', count: 100 }, values: { kind: 'int', min: 0, max: 99 }, ttl: { minSec: 1, maxSec: 2 }, readFraction: 0 },
+  { keys: { prefix: 'a/é "x', count: 1_000_000 }, values: { kind: 'int', min: -5, max: 5 }, ttl: null, readFraction: 0.7 },
+  { keys: { prefix: 'k', count: 7 }, values: { kind: 'string', bytes: 64 }, ttl: { minSec: 0, maxSec: 0.5 }, readFraction: 0.3 },
+];
+
+describe.skipIf(missing !== null)('native generator (kvload)', () => {
+  let server: ServerProcess;
+  beforeAll(async () => {
+    server = await startFake();
+  });
+  afterAll(async () => {
+    await server.stop();
+    killAllChildren();
+  });
+
+  it('draws the very same first 200 requests as bodies.ts (autocannon) and the Lua twin (wrk), byte for byte', async () => {
+    for (const [i, traffic] of kinds.entries()) {
+      const seed = 2 ** 40 + i;
+      const rust = await nativeDrawnRequests(server.url, { ...step(), ...traffic }, seed, 200);
+      const source = new RequestSource(traffic, seed);
+      const ts = Array.from({ length: 200 }, () => source.next());
+      expect(rust).toHaveLength(200);
+      // Exact text, ttl digits included: both print the shortest form that round-trips.
+      expect(rust).toEqual(ts.map((r) => ({ method: r.method, path: r.path, body: r.body })));
+      if (!wrkMissing) {
+        const lua = await wrkDrawnRequests(server.url, traffic, seed, 200);
+        expect(lua.map((r) => [r.method, r.path, r.body && JSON.parse(r.body)])).toEqual(
+          rust.map((r) => [r.method, r.path, r.body && JSON.parse(r.body)]),
+        );
+      }
+    }
+  });
+
+  it('sends and answers every request of a closed-model step, with µs histograms hdr-histogram-js decodes', async () => {
+    let pid: number | undefined;
+    let loadStarted = 0;
+    const outcome = await native.run({
+      url: server.url,
+      step: step({ generator: 'native', requests: 3000, connections: 40 }),
+      seed: 1,
+      onStart: (p) => (pid = p),
+      onLoadStart: () => loadStarted++,
+    });
+    expect(outcome).toMatchObject({ sent: 3000, offered: 3000, dropped: 0, completed: 3000, successful: 3000, aborted: false, latencyFrom: 'write' });
+    expect(outcome.generator.name).toBe('native');
+    expect(accountingError(outcome)).toBeNull();
+    expect(loadStarted).toBe(1);
+    const latency = decodeHistogram(outcome.histogram);
+    expect(latency.totalCount).toBe(3000);
+    expect(latency.minNonZeroValue).toBeGreaterThan(0);
+    expect(decodeHistogram(outcome.serviceHistogram!).totalCount).toBe(3000);
+    // Every connection opened before the clock started, each once: set-up is its own figure.
+    expect(decodeHistogram(outcome.connectHistogram!).totalCount).toBe(40);
+    expect(outcome.cpu!.userMs + outcome.cpu!.sysMs).toBeGreaterThan(0);
+    expect(pid !== undefined && isRunning(pid)).toBe(false);
+  });
+
+  it('judges each answer by the method of its own request', async () => {
+    const ok200 = await constantStatusServer(200);
+    const mixed = step({ generator: 'native', requests: 400, connections: 1, readFraction: 0.5 });
+    const outcome = await native.run({ url: ok200.url, step: mixed, seed: 3 });
+    await ok200.close();
+    const source = new RequestSource(mixed, 3);
+    const gets = Array.from({ length: 400 }, () => source.next()).filter((r) => r.method === 'GET').length;
+    expect(outcome).toMatchObject({ sent: 400, completed: 400, successful: gets });
+    expect(outcome.failures.byStatus).toEqual({ '200': 400 - gets });
+  });
+
+  it('counts unanswered requests as timeouts and refused connections as connection errors, adding up to sent', async () => {
+    const silent = await constantStatusServer(null);
+    const timedOut = await native.run({ url: silent.url, step: step({ generator: 'native', requests: 20, connections: 10, timeoutMs: 300 }), seed: 1 });
+    await silent.close();
+    expect(timedOut).toMatchObject({ sent: 20, completed: 0, failures: { timeouts: 20 } });
+    expect(accountingError(timedOut)).toBeNull();
+
+    const refused = await native.run({ url: 'http://127.0.0.1:9', step: step({ generator: 'native', requests: 30, connections: 3 }), seed: 1 });
+    expect(refused).toMatchObject({ sent: 30, completed: 0, failures: { connectionErrors: 30 } });
+    expect(refused.notes?.join()).toMatch(/first connection error: .*refused/i);
+  });
+
+  it('offers a fixed rate in the open model and measures latency from each scheduled send', async () => {
+    const outcome = await native.run({ url: server.url, step: step({ generator: 'native', rate: 2000, durationSec: 1, connections: 20, requests: undefined }), seed: 7 });
+    expect(outcome).toMatchObject({ offered: 2000, dropped: 0, sent: 2000, completed: 2000, successful: 2000, latencyFrom: 'intended' });
+    expect(accountingError(outcome)).toBeNull();
+    // 2000 arrivals over 1 s, the last due at 0.9995 s: first send → last answer is about a second.
+    expect(outcome.durationMs).toBeGreaterThan(950);
+    expect(outcome.durationMs).toBeLessThan(1300);
+  });
+
+  it('counts the arrivals it could not send when every connection is stuck, and never sends more than offered', async () => {
+    const silent = await constantStatusServer(null);
+    const outcome = await native.run({
+      url: silent.url,
+      step: step({ generator: 'native', rate: 1000, durationSec: 0.5, connections: 5, timeoutMs: 2000, requests: undefined }),
+      seed: 1,
+    });
+    await silent.close();
+    expect(outcome.offered).toBe(500);
+    expect(outcome.sent).toBe(5);
+    expect(outcome.dropped).toBe(495);
+    expect(outcome.failures.timeouts).toBe(5);
+    expect(accountingError(outcome)).toBeNull();
+  });
+
+  it('waits for the answers in flight at the end of a duration step instead of failing them', async () => {
+    const slow = await startFake('--burn-us', '500');
+    const outcome = await native.run({ url: slow.url, step: step({ generator: 'native', durationSec: 1, connections: 20, requests: undefined }), seed: 4 });
+    await slow.stop();
+    expect(outcome.completed).toBeGreaterThan(0);
+    expect(outcome.completed).toBe(outcome.sent);
+    expect(outcome.failures.incomplete).toBe(0);
+    expect(accountingError(outcome)).toBeNull();
+  });
+
+  it('stops promptly on abort, kills its process and reports what it measured', async () => {
+    const childrenBefore = liveChildren();
+    const slow = await startFake('--burn-us', '2000');
+    const controller = new AbortController();
+    let pid: number | undefined;
+    const outcome = await native.run({
+      url: slow.url,
+      step: step({ generator: 'native', durationSec: 120, connections: 10, requests: undefined }),
+      seed: 5,
+      signal: controller.signal,
+      onStart: (p) => (pid = p),
+      onProgress: (p) => {
+        if (p.completed > 50) controller.abort();
+      },
+    });
+    await slow.stop();
+    expect(outcome.aborted).toBe(true);
+    expect(outcome.completed).toBeGreaterThan(50);
+    expect(accountingError(outcome)).toBeNull();
+    expect(pid !== undefined && isRunning(pid)).toBe(false);
+    expect(liveChildren()).toBe(childrenBefore);
+  }, 20_000);
+
+  it('refuses to load anything but this machine, and autocannon and wrk refuse the open model', async () => {
+    await expect(native.run({ url: 'http://example.com:80', step: step(), seed: 1 })).rejects.toThrow(/only loads servers on this machine/);
+    const open = step({ rate: 100, durationSec: 1, requests: undefined });
+    expect(loadGenerator('autocannon').unsupported(open)).toMatch(/use --generator native/);
+    expect(loadGenerator('wrk').unsupported(open)).toMatch(/use --generator native/);
+    expect(native.unsupported(open)).toBeNull();
+  });
+});
