@@ -10,6 +10,8 @@ export interface CheckInput {
   model: 'closed' | 'open' | 'capacity';
   /** CPUs the load generator can use at most, from its own LoadGenerator.cpuCapacity (one event loop = 1). */
   clientCpuCapacity: number;
+  /** CPUs the server may use (its pinning set, else the machine's): a server near all of them set the pace itself. */
+  serverCpuCapacity?: number;
   /** CPUs on the machine (or in the pinning sets), shared by client and server when not pinned apart. */
   machineCores: number;
   pinnedApart: boolean;
@@ -17,6 +19,8 @@ export interface CheckInput {
 
 /** A client at or above this share of its CPU capacity was the bottleneck, not the server. */
 export const CLIENT_BOUND_SHARE = 0.85;
+/** A server pinned apart and busy on this share of its cores was saturated: it, not the client, set the pace. */
+export const SERVER_SATURATED_SHARE = 0.95;
 /** Little's law mismatch tolerated before warning (measured in-flight vs the connection cap). */
 export const LITTLE_TOLERANCE = 0.25;
 /** Below this, start-up and ramp dominate: rates are not steady-state. */
@@ -33,7 +37,11 @@ export function checkRun(input: CheckInput): Warning[] {
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
   const clientCores = client.cpu?.coresBusy;
-  if (clientCores !== undefined && clientCores >= CLIENT_BOUND_SHARE * input.clientCpuCapacity) {
+  const serverCores = serverProcess?.cpu?.coresBusy;
+  // A server busy on (nearly) all of its own cores was the bottleneck even if the client was busy too.
+  const serverSaturated =
+    input.pinnedApart && input.serverCpuCapacity !== undefined && serverCores !== undefined && serverCores >= SERVER_SATURATED_SHARE * input.serverCpuCapacity;
+  if (clientCores !== undefined && clientCores >= CLIENT_BOUND_SHARE * input.clientCpuCapacity && !serverSaturated) {
     warnings.push({
       ...where,
       code: 'load-generator-bound',
@@ -109,7 +117,6 @@ export function checkRun(input: CheckInput): Warning[] {
       message: `The step lasted ${client.durationMs.toFixed(0)} ms: connection set-up and ramp-up weigh on its RPS and latency.`,
     });
   }
-  const serverCores = serverProcess?.cpu?.coresBusy;
   if (!input.pinnedApart && clientCores !== undefined && serverCores !== undefined) {
     const total = clientCores + serverCores;
     if (total >= 0.85 * input.machineCores) {

@@ -43,6 +43,12 @@ export function fmtSig(value: number, digits = SIG_DIGITS): string {
 export const fmtRps = (value: number): string => fmtSig(value);
 
 /**
+ * An offered rate, req/s: a setting the load generator was given (a probe's rate, an equal-rate step's), not a
+ * measurement, so exact like a request count — "12,345" reads the same here as in the probe table and the results.
+ */
+export const fmtOffered = (value: number): string => fmtInt(value);
+
+/**
  * A time from microseconds, in the unit that keeps it to SIG_DIGITS digits: "980 µs", "75.6 ms", "1.23 s", "2.05 min".
  * The unit is chosen after rounding, so 999.6 µs reads "1.00 ms", never "1,000 µs".
  */

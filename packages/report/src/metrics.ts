@@ -1,5 +1,5 @@
 import type { Run } from '@kvbench/schemas';
-import { fmtBytes, fmtCores, fmtDuration, fmtInt, fmtLatency, fmtPct, fmtRps, fmtUs } from './format.js';
+import { fmtBytes, fmtCores, fmtDuration, fmtInt, fmtLatency, fmtOffered, fmtPct, fmtRps, fmtUs } from './format.js';
 
 export interface MetricDef {
   label: string;
@@ -35,6 +35,24 @@ export const METRICS = {
   },
   serverCores: { label: 'Server cores busy', unit: 'cores', better: null, pick: (r) => r.serverProcess?.cpu?.coresBusy, format: fmtCores },
   clientCores: { label: 'Load generator cores busy', unit: 'cores', better: null, pick: (r) => r.client?.cpu?.coresBusy, format: fmtCores },
+  clientUsPerRequest: {
+    label: 'Load generator CPU per request',
+    unit: 'µs',
+    better: null,
+    pick: (r) => r.client?.cpuUsPerRequest,
+    format: fmtUs,
+  },
+  // The open model's own figures: what was offered, and what of it never went out.
+  offeredRate: { label: 'Offered rate', unit: 'req/s', better: null, pick: (r) => r.load.rate, format: fmtOffered },
+  dropped: { label: 'Never sent', unit: '', better: 'lower', pick: (r) => r.client?.dropped, format: fmtInt },
+  // Write to answer: the raw service time, beside a latency counted from the scheduled send time.
+  serviceP99Us: { label: 'Service p99', unit: '', better: 'lower', pick: (r) => serviceLatency(r)?.p99Us, format: fmtLatency },
+  connectP50Us: { label: 'Connect p50', unit: '', better: 'lower', pick: (r) => connectLatency(r)?.p50Us, format: fmtLatency },
+  connectP99Us: { label: 'Connect p99', unit: '', better: 'lower', pick: (r) => connectLatency(r)?.p99Us, format: fmtLatency },
+  // Capacity searches. A server that held the target at no rate has no capacity figure: see noCapacity in lead.ts.
+  capacityRps: { label: 'Capacity', unit: 'req/s', better: 'higher', pick: (r) => r.capacity?.rate, format: fmtRps },
+  capacityMissedAt: { label: 'Missed at', unit: 'req/s', better: null, pick: (r) => r.capacity?.missedAt, format: fmtRps },
+  clientCeilingRps: { label: "Client's ceiling", unit: 'req/s', better: null, pick: (r) => r.capacity?.clientCeilingRps, format: fmtRps },
   peakRssBytes: { label: 'Peak RSS', unit: '', better: 'lower', pick: (r) => r.serverProcess?.peakRssBytes, format: fmtBytes },
   peakFds: { label: 'Peak open fds', unit: '', better: null, pick: (r) => r.serverProcess?.peakFds, format: fmtInt },
   peakThreads: { label: 'Peak threads', unit: '', better: null, pick: (r) => r.serverProcess?.peakThreads, format: fmtInt },
@@ -69,4 +87,14 @@ export type MetricKey = keyof typeof METRICS;
 /** A latency summary only means something when the run measured at least one answer. */
 function latency(run: Run) {
   return run.client && run.client.latency.count > 0 ? run.client.latency : undefined;
+}
+
+function serviceLatency(run: Run) {
+  const l = run.client?.serviceLatency;
+  return l && l.count > 0 ? l : undefined;
+}
+
+function connectLatency(run: Run) {
+  const l = run.client?.connect;
+  return l && l.count > 0 ? l : undefined;
 }

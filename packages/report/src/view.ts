@@ -1,4 +1,4 @@
-import type { Environment, Results, Run, RunStatus, Scenario, ServerInfo, Warning } from '@kvbench/schemas';
+import { stepModel, type Environment, type Rate, type Results, type Run, type RunStatus, type Scenario, type ServerInfo, type StepModel, type Warning } from '@kvbench/schemas';
 import { assignColors } from './colors.js';
 import { METRICS, type MetricKey } from './metrics.js';
 import { spread, type Spread } from './stats.js';
@@ -15,8 +15,14 @@ export interface SeriesInfo {
 
 export interface StepInfo {
   name: string;
+  /** closed: the blog's ladder (N requests, a cap on those in flight); open: an offered rate; capacity: a search. */
+  model: StepModel;
   requests?: number;
   durationSec?: number;
+  /** Open model: the rate as the scenario gives it, in req/s or as a fraction of the slowest capacity. */
+  rate?: Rate;
+  /** Capacity: the p99 target of the search. */
+  p99Ms?: number;
 }
 
 /** One (server, step): the repeats and the median/min/max of every metric over them. */
@@ -83,12 +89,25 @@ function buildView(sources: Results[]): ScenarioView {
     for (const s of r.scenario.steps) {
       addStep({
         name: s.name,
+        model: stepModel(s),
         ...(s.requests !== undefined ? { requests: s.requests } : {}),
         ...(s.durationSec !== undefined ? { durationSec: s.durationSec } : {}),
+        ...(s.rate !== undefined ? { rate: s.rate } : {}),
+        ...(s.capacity ? { p99Ms: s.capacity.p99Ms } : {}),
       });
     }
   }
-  for (const r of sources) for (const run of r.runs) addStep({ name: run.step });
+  // A run whose step the scenario no longer names still says how it was loaded.
+  for (const r of sources) {
+    for (const run of r.runs) {
+      addStep({
+        name: run.step,
+        model: run.load.model,
+        ...(run.load.rate !== undefined && !run.load.schedule ? { rate: run.load.rate } : {}),
+        ...(run.capacity ? { p99Ms: run.capacity.targetP99Us / 1000 } : {}),
+      });
+    }
+  }
 
   const runsBy = new Map<string, Map<string, Run[]>>();
   for (const r of sources) {
@@ -144,10 +163,29 @@ function buildCell(runs: Run[]): Cell {
   return { runs, statuses, figures, byStatus };
 }
 
-/** The step a reader looks at first: the largest one (last in the ladder) that has any figures. */
+/**
+ * The blog's ladder: the closed-model steps, N requests with at most so many in flight. Their RPS is the blog's
+ * figure; an open step's RPS is only the rate it was offered, and a capacity step's that of its best probe.
+ */
+export function ladderSteps(view: ScenarioView): StepInfo[] {
+  return view.steps.filter((s) => s.model === 'closed');
+}
+
+/** Capacity searches: the highest offered rate each server held at a p99 target. */
+export function capacitySteps(view: ScenarioView): StepInfo[] {
+  return view.steps.filter((s) => s.model === 'capacity');
+}
+
+/** Open-model steps at one offered rate (not a schedule): every server asked at the same pace. */
+export function equalRateSteps(view: ScenarioView): StepInfo[] {
+  return view.steps.filter((s) => s.model === 'open' && s.rate !== undefined);
+}
+
+/** The ladder step a reader looks at first: the largest one (last in the ladder) that has any figures. */
 export function headlineStep(view: ScenarioView): string | undefined {
-  for (let i = view.steps.length - 1; i >= 0; i--) {
-    const step = view.steps[i]!.name;
+  const ladder = ladderSteps(view);
+  for (let i = ladder.length - 1; i >= 0; i--) {
+    const step = ladder[i]!.name;
     if (view.series.some((s) => figure(view, s.key, step, 'rps'))) return step;
   }
   return undefined;

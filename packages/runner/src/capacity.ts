@@ -77,17 +77,18 @@ export async function searchCapacity(
   };
 
   let rate = spec.startRate;
-  // Ramp: up while it holds, down while it does not.
+  // Ramp: up while it holds (never past the client's ceiling), down while it does not.
   while (timeLeft()) {
     if (await tryRate(rate)) {
       good = rate;
       if (bad !== null) break;
       const ceiling = clientCeiling(readings, clientCores);
-      if (ceiling !== null && rate * 2 > CEILING_SHARE * ceiling) {
+      const limit = ceiling === null ? Infinity : CEILING_SHARE * ceiling;
+      if (limit <= good * (1 + spec.resolution)) {
         nearCeiling = true;
         break;
       }
-      rate *= 2;
+      rate = Math.min(rate * 2, limit);
     } else {
       bad = rate;
       if (good !== null) break;

@@ -156,6 +156,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
       connections: step.connections,
       model: stepModel(step),
       clientCpuCapacity: ctx.generator.cpuCapacity(ctx.pinning.load, step.connections),
+      serverCpuCapacity: ctx.pinning.server ? countCpus(ctx.pinning.server) : ctx.machineCores,
       machineCores: ctx.machineCores,
       pinnedApart: Boolean(ctx.pinning.server && ctx.pinning.load),
     });

@@ -134,6 +134,8 @@ fn run(job: Job, addr: SocketAddr) {
     drop(done_tx);
     shared.ready.wait();
     let start = *shared.start.get_or_init(Instant::now);
+    // Its own CPU counts from here: start-up and the connects before the clock are not the requests' cost.
+    let cpu_at_start = own_cpu_ms();
     emit(json!({ "type": "ready", "pid": std::process::id(), "threads": threads }));
 
     report_progress(
@@ -150,7 +152,7 @@ fn run(job: Job, addr: SocketAddr) {
     for stats in &all_stats {
         total.merge(&stats.lock().expect("stats lock"));
     }
-    emit(done_message(&total, *stop_rx.borrow()));
+    emit(done_message(&total, *stop_rx.borrow(), cpu_at_start));
 }
 
 /// Every `every`, the sums over threads and the p99 of the answers since the last report.
@@ -199,7 +201,7 @@ fn report_progress(
     }
 }
 
-fn done_message(total: &Stats, aborted: bool) -> serde_json::Value {
+fn done_message(total: &Stats, aborted: bool, cpu_at_start: (f64, f64)) -> serde_json::Value {
     let by_status: serde_json::Map<String, serde_json::Value> = total
         .by_status
         .iter()
@@ -210,6 +212,7 @@ fn done_message(total: &Stats, aborted: bool) -> serde_json::Value {
         _ => 0.0,
     };
     let (user_ms, sys_ms) = own_cpu_ms();
+    let (user_ms, sys_ms) = (user_ms - cpu_at_start.0, sys_ms - cpu_at_start.1);
     json!({
         "type": "done",
         "sent": total.sent,

@@ -1,0 +1,33 @@
+import type { ClientResult, Run } from '@kvbench/schemas';
+
+type LatencyOrigin = ClientResult['latencyFrom'];
+
+/**
+ * Where a latency starts, in words, beside every latency a report shows: the same p99 means different things. From
+ * the scheduled send time (open model) it includes waiting for a free connection, so a server that falls behind
+ * shows its queue (no coordinated omission); from the write it is the service time alone.
+ */
+export const LATENCY_FROM: Record<LatencyOrigin, string> = {
+  intended: 'from the scheduled send time',
+  write: 'from the write',
+  autocannon: "from autocannon's stamp",
+};
+
+/** Why each origin matters, once per page (the latency section's lede). */
+export const LATENCY_FROM_MEANING: Record<LatencyOrigin, string> = {
+  intended: 'counts from when the open-model schedule meant to send the request, so time spent waiting for a free connection is in it',
+  write: 'counts from the moment the request was written to its connection: the service time, without any wait before it',
+  autocannon: "is autocannon's own, stamped before a connection's first request is even connected",
+};
+
+/** The origins of these runs' latencies, in first-seen order. */
+export function latencyOrigins(runs: readonly Run[]): LatencyOrigin[] {
+  return [...new Set(runs.flatMap((r) => (r.client && r.client.latency.count > 0 ? [r.client.latencyFrom] : [])))];
+}
+
+/** "from the write"; "from the write or from autocannon's stamp" when pooled runs differ; '' when none measured. */
+export function latencyFromText(runs: readonly Run[]): string {
+  return latencyOrigins(runs)
+    .map((o) => LATENCY_FROM[o])
+    .join(' or ');
+}
