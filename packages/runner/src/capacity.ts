@@ -27,6 +27,20 @@ export function judgeProbe(reading: ProbeReading, targetP99Us: number): { ok: bo
   return { ok: true };
 }
 
+function probeRecord(rate: number, reading: ProbeReading, targetP99Us: number): CapacityProbe {
+  const verdict = judgeProbe(reading, targetP99Us);
+  return {
+    rate: Math.round(rate),
+    ok: verdict.ok,
+    ...(verdict.reason ? { reason: verdict.reason } : {}),
+    p99Us: reading.p99Us,
+    successRate: reading.successRate,
+    dropped: reading.dropped,
+    serverCoresBusy: reading.serverCoresBusy,
+    clientCoresBusy: reading.clientCoresBusy,
+  };
+}
+
 /**
  * The client's ceiling: the rate at which its CPUs would be fully busy, from its CPU per request at the highest
  * rate probed so far. A client's cost per request falls as its rate rises (fewer wake-ups per request), so the
@@ -60,20 +74,17 @@ export async function searchCapacity(
   const timeLeft = () => performance.now() + spec.probeSec * 1000 < deadline && !signal.aborted;
 
   const tryRate = async (rate: number): Promise<boolean> => {
-    const reading = await probe(Math.round(rate));
+    let reading = await probe(Math.round(rate));
+    // A single stall (a GC pause, a flush's fsync) can push one short probe's p99 over the target at any rate:
+    // a rate counts as missed only when a second probe at it misses too.
+    if (!judgeProbe(reading, targetP99Us).ok && timeLeft()) {
+      readings.push(reading);
+      probes.push(probeRecord(rate, reading, targetP99Us));
+      reading = await probe(Math.round(rate));
+    }
     readings.push(reading);
-    const verdict = judgeProbe(reading, targetP99Us);
-    probes.push({
-      rate: Math.round(rate),
-      ok: verdict.ok,
-      ...(verdict.reason ? { reason: verdict.reason } : {}),
-      p99Us: reading.p99Us,
-      successRate: reading.successRate,
-      dropped: reading.dropped,
-      serverCoresBusy: reading.serverCoresBusy,
-      clientCoresBusy: reading.clientCoresBusy,
-    });
-    return verdict.ok;
+    probes.push(probeRecord(rate, reading, targetP99Us));
+    return judgeProbe(reading, targetP99Us).ok;
   };
 
   let rate = spec.startRate;

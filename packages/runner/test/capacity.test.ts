@@ -41,7 +41,8 @@ describe('searchCapacity', () => {
   it('halves when the first probe already misses', async () => {
     const { probe, rates } = serverUpTo(300);
     const result = await searchCapacity(spec(), 1, probe, new AbortController().signal);
-    expect(rates.slice(0, 3)).toEqual([1000, 500, 250]);
+    // Each miss is confirmed by a second probe at the same rate.
+    expect(rates.slice(0, 5)).toEqual([1000, 1000, 500, 500, 250]);
     expect(result.rate).toBeGreaterThan(280);
     expect(result.rate).toBeLessThanOrEqual(300);
   });
@@ -66,6 +67,21 @@ describe('searchCapacity', () => {
     };
     await searchCapacity(spec({ budgetSec: 0.1, probeSec: 0.03 }), 1, slowProbe, new AbortController().signal);
     expect(brief.rates.length).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('searchCapacity and one stall', () => {
+  it('does not call a rate missed on one stalled probe when the probe after it holds', async () => {
+    const steady = serverUpTo(7000);
+    let calls = 0;
+    const stallOnce = async (rate: number) => {
+      const reading = await steady.probe(rate);
+      return ++calls === 2 ? { ...reading, p99Us: 50_000 } : reading; // the probe at 2000/s stalls once
+    };
+    const result = await searchCapacity(spec(), 1, stallOnce, new AbortController().signal);
+    expect(steady.rates.slice(0, 4)).toEqual([1000, 2000, 2000, 4000]);
+    expect(result.rate).toBeGreaterThan(6600);
+    expect(result.probes[1]).toMatchObject({ rate: 2000, ok: false });
   });
 });
 
