@@ -31,3 +31,7 @@ export function latencyFromText(runs: readonly Run[]): string {
     .map((o) => LATENCY_FROM[o])
     .join(' or ');
 }
+
+/** What the connect figure is, beside it: set-up is measured apart, so it is in no request's latency above. */
+export const CONNECT_NOTE =
+  'TCP connection set-up, every connect the load generator made, timed apart from the requests: a slow accept loop shows here, not in request latency.';

@@ -63,10 +63,12 @@ export function capacityLeads(view: ScenarioView): CapacityLead[] {
 }
 
 /** "≥ 32,000" for a floor, "30,000", "none" when no rate held: the capacity as every renderer prints it. */
-export function capacityText(row: CapacityRow): string {
+export function capacityText(row: CapacityRow, withRange = false): string {
   if (row.noneHeld) return 'none';
   if (!row.rate) return '—';
-  return `${row.nearCeiling ? '≥ ' : ''}${fmtRps(row.rate.median)}`;
+  const { median, min, max, n } = row.rate;
+  const range = withRange && n > 1 && fmtRps(min) !== fmtRps(max) ? ` (${fmtRange(fmtRps(min), fmtRps(max), '–')})` : '';
+  return `${row.nearCeiling ? '≥ ' : ''}${fmtRps(median)}${range}`;
 }
 
 /** Why a server held the target at no rate: the lowest rate it was offered, and how that probe missed. */
@@ -117,10 +119,10 @@ function slowestOf(view: ScenarioView, runs: readonly Run[]): { label: string; r
   return first;
 }
 
-/** "3,000 req/s", or "2,950–3,050 req/s" when the runs were offered different rates. */
+/** "3,000 req/s", or "2,950–3,050 req/s" when the runs were offered different rates (a fraction, resolved per repeat). */
 export function offeredText(lead: EqualRateLead): string {
   const { min, max } = lead.rate;
-  return min === max ? `${fmtOffered(min)} req/s` : `${fmtRange(fmtOffered(min), fmtOffered(max), '–')} req/s (the repeats differ)`;
+  return min === max ? `${fmtOffered(min)} req/s` : `${fmtRange(fmtOffered(min), fmtOffered(max), '–')} req/s`;
 }
 
 const pct = (fraction: number) => `${Number((fraction * 100).toPrecision(3))} %`;
@@ -131,7 +133,9 @@ export function equalRateHeading(lead: EqualRateLead): string {
     lead.fraction === undefined
       ? ', the same for every server'
       : `, ${pct(lead.fraction)} of the slowest capacity${lead.slowest ? ` (${lead.slowest.label}'s ${fmtRps(lead.slowest.rate)} req/s)` : ''}`;
-  return `At ${offeredText(lead)} offered${of}`;
+  // Each repeat resolves a fraction against its own capacities: the figures beside are medians over those rates.
+  const perRepeat = lead.rate.min !== lead.rate.max ? ' (a rate per repeat)' : '';
+  return `At ${offeredText(lead)} offered${perRepeat}${of}`;
 }
 
 /** Whether a results view has anything to lead with before the ladder. */

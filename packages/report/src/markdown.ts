@@ -2,17 +2,20 @@ import type { Results } from '@kvbench/schemas';
 import { BLOG_LABEL, blogPublished } from './blog-published.js';
 import { escapeMarkdown } from './escape.js';
 import { fmtBytes, fmtDuration, fmtInt, plural } from './format.js';
-import { leadingMetricLede } from './leading-metric.js';
+import { nofileText, pinningText } from './environment.js';
+import { CONNECT_NOTE, LATENCY_FROM, latencyFromText, latencyOrigins } from './latency-origin.js';
+import { capacityLede, ladderLede, leadingMetricLede } from './leading-metric.js';
 import { spread } from './stats.js';
-import { gridTable, headlineTable, ladderTable, spreadText, type TextTable } from './tables.js';
+import { capacityTable, equalRateTable, gridTable, headlineTable, ladderTable, spreadText, type GridColumn, type TextTable } from './tables.js';
 import { verdictOf } from './verdict.js';
-import { buildViews, cellOf, type ScenarioView } from './view.js';
+import { allRuns, buildViews, cellOf, ladderSteps, offersRates, type ScenarioView } from './view.js';
 import { groupWarnings } from './warnings.js';
 
 function mdTable(t: TextTable, heading = '###'): string {
   const row = (cells: string[]) => `| ${cells.map(escapeMarkdown).join(' | ')} |`;
   const align = `|${t.numeric.map((n) => (n ? ' ---: ' : ' --- ')).join('|')}|`;
-  return [`${heading} ${escapeMarkdown(t.title)}`, '', row(t.head), align, ...t.rows.map(row), ''].join('\n');
+  const note = t.note ? [`_${escapeMarkdown(t.note)}_`, ''] : [];
+  return [`${heading} ${escapeMarkdown(t.title)}`, '', ...note, row(t.head), align, ...t.rows.map(row), ''].join('\n');
 }
 
 /**
@@ -68,31 +71,59 @@ function scenarioMarkdown(view: ScenarioView): string {
   }
 
   const verdict = verdictOf(view);
-  if (verdict) {
-    out.push(`### Verdict at ${escapeMarkdown(verdict.step)}`, '');
-    out.push(escapeMarkdown(leadingMetricLede(view)), '');
-    for (const sentence of verdict.sentences) out.push(`- ${escapeMarkdown(sentence)}`);
-    out.push('', mdTable(headlineTable(view, verdict.step), '####'));
+  const bullets = (sentences: readonly string[]) => sentences.map((sentence) => `- ${escapeMarkdown(sentence)}`);
+  // Caveats first, before any ranking; then capacity, then the equal rate; the blog ladder after them.
+  const lead = verdict && (verdict.capacity.length > 0 || verdict.equal.length > 0);
+  if (verdict && lead) {
+    out.push('### Verdict', '', escapeMarkdown(capacityLede(view, verdict.capacity.length > 0)), '');
+    out.push(
+      ...bullets([...verdict.caveats, ...verdict.capacity.flatMap((c) => c.sentences), ...verdict.equal.flatMap((e) => e.sentences)]),
+      ...(verdict.overall ? [`- **${escapeMarkdown(verdict.overall)}**`] : []),
+      '',
+    );
+    for (const c of verdict.capacity) out.push(mdTable(capacityTable(c.lead), '####'));
+    for (const e of verdict.equal) out.push(mdTable(equalRateTable(view, e.lead), '####'));
+  }
+  if (verdict?.ladder) {
+    const { ladder } = verdict;
+    out.push(lead ? `### The blog ladder at ${escapeMarkdown(ladder.step)}` : `### Verdict at ${escapeMarkdown(ladder.step)}`, '');
+    out.push(escapeMarkdown(lead ? ladderLede(view) : leadingMetricLede(view)), '');
+    out.push(...bullets(lead ? ladder.sentences : [...verdict.caveats, ...ladder.sentences]));
+    out.push('', mdTable(headlineTable(view, ladder.step), '####'));
   }
 
-  out.push("### The blog's view", '', `Medians over repeats (min–max). Blog rows are the published figures: ${escapeMarkdown(BLOG_LABEL)}, another client.`, '');
-  out.push(mdTable(ladderTable(view, 'rps', 'Requests per second', 'rps'), '####'));
-  out.push(mdTable(ladderTable(view, 'successRate', 'Success rate', 'successRate'), '####'));
+  if (ladderSteps(view).length > 0) {
+    out.push("### The blog's view", '', `Medians over repeats (min–max). Blog rows are the published figures: ${escapeMarkdown(BLOG_LABEL)}, another client.`, '');
+    out.push(mdTable(ladderTable(view, 'rps', 'Requests per second', 'rps'), '####'));
+    out.push(mdTable(ladderTable(view, 'successRate', 'Success rate', 'successRate'), '####'));
+    const connect = ladderTable(view, 'connectP99Us', 'Connection set-up p99');
+    if (connect.rows.some((r) => r.slice(1).some((c) => c !== '—'))) {
+      out.push(mdTable({ ...ladderTable(view, 'connectP50Us', 'Connection set-up p50'), note: CONNECT_NOTE }, '####'));
+      out.push(mdTable(connect, '####'));
+    }
+  }
+  // Where each step's latency counts from: the same p99 means another thing from the scheduled send time. Said in
+  // the title when every run counts from the same point, in a column when they differ.
+  const origins = latencyOrigins(allRuns(view));
+  const from = (key: string, step: string) => latencyFromText(cellOf(view, key, step)?.runs ?? []) || '—';
+  const latencyCols: GridColumn[] = [
+    ['meanUs', 'mean'],
+    ['p50Us', 'p50'],
+    ['p90Us', 'p90'],
+    ['p99Us', 'p99'],
+    ['p999Us', 'p99.9'],
+    ['maxUs', 'max'],
+  ];
   out.push(
     mdTable(
-      gridTable(view, 'Latency', [
-        ['meanUs', 'mean'],
-        ['p50Us', 'p50'],
-        ['p90Us', 'p90'],
-        ['p99Us', 'p99'],
-        ['p999Us', 'p99.9'],
-        ['maxUs', 'max'],
-      ]),
+      origins.length === 1
+        ? gridTable(view, `Latency, measured ${LATENCY_FROM[origins[0]!]}`, latencyCols)
+        : gridTable(view, 'Latency', [[from, 'measured', 'text'], ...latencyCols]),
     ),
   );
   const failing = (key: string, step: string) => {
     const c = cellOf(view, key, step);
-    return !!c && ((c.figures.failed?.max ?? 0) > 0 || (c.figures.serverOpenFileErrors?.max ?? 0) > 0);
+    return !!c && ((c.figures.failed?.max ?? 0) > 0 || (c.figures.dropped?.max ?? 0) > 0 || (c.figures.serverOpenFileErrors?.max ?? 0) > 0);
   };
   // Status codes vary per run: one text column lists them rather than a column per code.
   const byStatus = (key: string, step: string) =>
@@ -110,6 +141,8 @@ function scenarioMarkdown(view: ScenarioView): string {
       ['connectionErrors', 'connection errors'],
       ['clientOpenFileErrors', 'client open-file errors'],
       ['incomplete', 'incomplete'],
+      // Only an offered rate can leave requests unsent: a closed-only file keeps the columns it always had.
+      ...(offersRates(view) ? [['dropped', 'never sent'] as GridColumn] : []),
       ['serverOpenFileErrors', 'server open-file errors'],
       [byStatus, 'by status', 'text'],
     ],
@@ -155,7 +188,6 @@ function buildTable(view: ScenarioView): TextTable {
 function environmentMarkdown(view: ScenarioView): string {
   const lines: string[] = ['<details><summary>Environment</summary>', ''];
   for (const env of view.environments) {
-    const nofile = (n: { soft: number; hard: number }) => `${n.soft < 0 ? 'unlimited' : fmtInt(n.soft)} soft / ${n.hard < 0 ? 'unlimited' : fmtInt(n.hard)} hard`;
     const items: Array<[string, string]> = [
       ['CPU', `${env.cpuModel} · ${env.cores} cores`],
       ['memory', fmtBytes(env.memoryBytes)],
@@ -163,8 +195,8 @@ function environmentMarkdown(view: ScenarioView): string {
       ['Node.js', env.node],
       ...Object.entries(env.toolchains).map(([k, v]): [string, string] => [`toolchain ${k}`, v]),
       ['git commit', `${env.gitCommit ?? 'unknown'}${env.gitDirty ? ' (dirty)' : ''}`],
-      ['fd limit', `runner ${nofile(env.runnerNofile)}; server ${env.serverNofile ? nofile(env.serverNofile) : 'inherited'}`],
-      ['pinning', env.pinning.server || env.pinning.load ? `server ${env.pinning.server ?? 'any'}, load ${env.pinning.load ?? 'any'}` : 'none'],
+      ['fd limit', `runner ${nofileText(env.runnerNofile)}; server ${env.serverNofile ? nofileText(env.serverNofile) : 'inherited'}`],
+      ['pinning', pinningText(env.pinning)],
       ['seed', String(env.seed)],
       ...Object.entries(env.loadGenerators).map(([k, v]): [string, string] => [`load generator ${k}`, v]),
     ];

@@ -1,8 +1,10 @@
 import { BLOG_LABEL, blogPublished, fmtBlogRps } from './blog-published.js';
-import { fmtFixed, fmtRange } from './format.js';
+import { fmtFixed, fmtRange, fmtRps } from './format.js';
+import { latencyFromText } from './latency-origin.js';
+import { AT_LEAST, capacityHeading, capacityText, equalRateHeading, noneHeldText, type CapacityLead, type EqualRateLead } from './lead.js';
 import { METRICS, type MetricKey } from './metrics.js';
 import type { Spread } from './stats.js';
-import { cellOf, figure, type ScenarioView } from './view.js';
+import { cellOf, figure, ladderSteps, type ScenarioView } from './view.js';
 
 /**
  * Plain tables (header + rows of text) shared by the Markdown and terminal renderers, so both print the same figures
@@ -10,6 +12,8 @@ import { cellOf, figure, type ScenarioView } from './view.js';
  */
 export interface TextTable {
   title: string;
+  /** A line under the title: what the columns measure from, when it is not in the header. */
+  note?: string;
   head: string[];
   /** Which columns hold numbers (right-aligned). */
   numeric: boolean[];
@@ -23,13 +27,15 @@ export function spreadText(s: Spread | null, format: (v: number) => string, with
   return `${format(s.median)} (${fmtRange(format(s.min), format(s.max), '–')})`;
 }
 
+/** One metric across the blog ladder (the closed-model steps), with the blog's published figures as reference rows. */
 export function ladderTable(view: ScenarioView, metric: MetricKey, title: string, blog?: 'rps' | 'successRate'): TextTable {
-  const steps = view.steps.map((s) => s.name);
+  const ladder = ladderSteps(view);
+  const steps = ladder.map((s) => s.name);
   const def = METRICS[metric];
   const rows = view.series.map((s) => [s.label, ...steps.map((step) => spreadText(figure(view, s.key, step, metric), def.format))]);
   if (blog) {
     for (const server of blogPublished().servers) {
-      const values = view.steps.map((step) => {
+      const values = ladder.map((step) => {
         const match = server.steps.find((b) => b.requests === step.requests);
         if (!match) return '—';
         return blog === 'rps' ? fmtBlogRps(match.rps) : `${fmtFixed(match.successRatePercent, 2)} %`;
@@ -89,5 +95,52 @@ export function gridTable(
     head: ['server', 'step', ...cols.map((col) => col[1])],
     numeric: [false, false, ...cols.map((col) => col.length === 2)],
     rows,
+  };
+}
+
+/** (a) Each server's capacity at the target, with the client's ceiling beside it and where the search missed. */
+export function capacityTable(lead: CapacityLead): TextTable {
+  return {
+    title: `${capacityHeading(lead)} · step ${lead.step}`,
+    head: ['server', 'capacity req/s', "client's ceiling req/s", 'missed at req/s', 'note'],
+    numeric: [false, true, true, true, false],
+    rows: lead.rows.map((row) => [
+      row.series.label,
+      capacityText(row, true),
+      spreadText(row.ceiling, fmtRps),
+      spreadText(row.missedAt, fmtRps),
+      row.noneHeld ? noneHeldText(row) : row.nearCeiling ? AT_LEAST : '',
+    ]),
+  };
+}
+
+/** The columns of the equal-rate view: what each server spent and how it answered at the one offered rate. */
+export const EQUAL_RATE_COLUMNS: Array<[MetricKey, string]> = [
+  ['cpuUsPerRequest', 'CPU µs/req'],
+  ['p99Us', 'p99'],
+  ['serviceP99Us', 'service p99'],
+  ['serverCores', 'server cores'],
+  ['successRate', 'success'],
+  ['dropped', 'never sent'],
+];
+
+/** Where the p99 and the service p99 of an equal-rate step count from, in words. */
+export function equalRateNote(view: ScenarioView, lead: EqualRateLead): string {
+  const runs = lead.series.flatMap((s) => cellOf(view, s.key, lead.step)?.runs ?? []);
+  const from = latencyFromText(runs);
+  return `p99 ${from || 'as measured'}; service p99 from the write (the server's own time, without the wait for a connection).`;
+}
+
+/** (b) Every server at one offered rate: CPU per request, latency with and without the queue, cores busy. */
+export function equalRateTable(view: ScenarioView, lead: EqualRateLead): TextTable {
+  return {
+    title: `${equalRateHeading(lead)} · step ${lead.step}`,
+    note: equalRateNote(view, lead),
+    head: ['server', ...EQUAL_RATE_COLUMNS.map(([, label]) => label)],
+    numeric: [false, ...EQUAL_RATE_COLUMNS.map(() => true)],
+    rows: lead.series.map((s) => [
+      s.label,
+      ...EQUAL_RATE_COLUMNS.map(([m]) => spreadText(figure(view, s.key, lead.step, m), METRICS[m].format)),
+    ]),
   };
 }

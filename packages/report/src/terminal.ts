@@ -1,8 +1,11 @@
 import type { Results } from '@kvbench/schemas';
 import { fmtInt, fmtSig, plural } from './format.js';
 import { METRICS, type MetricKey } from './metrics.js';
+import { latencyFromText } from './latency-origin.js';
+import { AT_LEAST, capacityLeads, equalRateLeads } from './lead.js';
+import { capacityTable, equalRateTable } from './tables.js';
 import { verdictOf } from './verdict.js';
-import { buildViews, cellOf, figure, type ScenarioView } from './view.js';
+import { buildViews, capacitySteps, cellOf, equalRateSteps, figure, type ScenarioView } from './view.js';
 import { groupWarnings, type Severity } from './warnings.js';
 
 export interface TerminalOptions {
@@ -70,13 +73,30 @@ function scenarioText(view: ScenarioView, paint: Paint, options: TerminalOptions
   if (!view.complete) {
     out.push(paint(`PARTIAL RESULTS${view.interruptions.length ? ` (${view.interruptions.join('; ')})` : ''}: not every planned run is here.`, 'yellow', 'bold'));
   }
-  const steps = view.steps.filter((s) => !options.steps || options.steps.includes(s.name));
+  const wanted = (step: string) => !options.steps || options.steps.includes(step);
+  // (a) capacity, (b) the equal rate, each a table of its own; then the ladder's step tables.
+  const lead = [
+    ...capacityLeads(view).filter((l) => wanted(l.step)).map(capacityTable),
+    ...equalRateLeads(view).filter((l) => wanted(l.step)).map((l) => equalRateTable(view, l)),
+  ];
+  for (const t of lead) {
+    out.push('', paint(t.title, 'bold'));
+    if (t.note) out.push(`  ${paint(t.note, 'dim')}`);
+    out.push(...align([t.head.map((h) => paint(h, 'dim')), ...t.rows.map((r) => r.map((c) => (c === AT_LEAST ? paint(c, 'yellow') : c)))], t.numeric).map((line) => `  ${line}`));
+  }
+  const inLead = new Set([...capacitySteps(view), ...equalRateSteps(view)].map((s) => s.name));
+  const steps = view.steps.filter((s) => wanted(s.name) && !inLead.has(s.name));
   for (const step of steps) {
     const present = view.series.filter((s) => cellOf(view, s.key, step.name));
     if (present.length === 0) continue;
     const size = step.requests !== undefined ? `${fmtInt(step.requests)} requests` : step.durationSec !== undefined ? `${step.durationSec} s` : '';
     const repeats = Math.max(...present.map((s) => cellOf(view, s.key, step.name)!.runs.length));
-    out.push('', `${paint(`step ${step.name}`, 'bold')}${size ? ` (${size}${repeats > 1 ? `, median of ${repeats} repeats` : ''})` : ''}`);
+    const from = latencyFromText(present.flatMap((s) => cellOf(view, s.key, step.name)!.runs));
+    out.push(
+      '',
+      `${paint(`step ${step.name}`, 'bold')}${size ? ` (${size}${repeats > 1 ? `, median of ${repeats} repeats` : ''})` : ''}` +
+        (from ? paint(` · latency ${from}`, 'dim') : ''),
+    );
     const head = ['server', ...COLUMNS.map((c) => c.head)].map((h) => paint(h, 'dim'));
     const rows = present.map((s) => {
       const cell = cellOf(view, s.key, step.name)!;
@@ -97,7 +117,9 @@ function scenarioText(view: ScenarioView, paint: Paint, options: TerminalOptions
   }
   const verdict = options.steps ? null : verdictOf(view);
   if (verdict) {
-    out.push('', paint('verdict', 'bold'), ...verdict.sentences.map((s) => `  ${s}`));
+    // Caveats first (verdict.sentences keeps that order), each marked so it is not read as a ranking.
+    const caveats = new Set(verdict.caveats);
+    out.push('', paint('verdict', 'bold'), ...verdict.sentences.map((s) => (caveats.has(s) ? `  ${paint(`! ${s}`, 'yellow')}` : `  ${s}`)));
   }
   const groups = groupWarnings(view.warnings, view.steps.map((s) => s.name));
   if (groups.length > 0) {

@@ -181,6 +181,12 @@ export function equalRateSteps(view: ScenarioView): StepInfo[] {
   return view.steps.filter((s) => s.model === 'open' && s.rate !== undefined);
 }
 
+/** Whether any step offered a rate (open model or capacity): only then can requests go unsent. */
+export const offersRates = (view: ScenarioView): boolean => view.steps.some((s) => s.model !== 'closed');
+
+/** Every run of the view, in no particular order. */
+export const allRuns = (view: ScenarioView): Run[] => [...view.cells.values()].flatMap((row) => [...row.values()].flatMap((c) => c.runs));
+
 /** The ladder step a reader looks at first: the largest one (last in the ladder) that has any figures. */
 export function headlineStep(view: ScenarioView): string | undefined {
   const ladder = ladderSteps(view);

@@ -9,7 +9,7 @@ import { renderComparisonHtml } from '../src/html/comparison.js';
 import { renderIndexHtml } from '../src/html/index-page.js';
 import { renderHtml } from '../src/html/report.js';
 import { comparisonFixture } from './fixtures/comparison.js';
-import { blogResults, hostileResults, partialResults } from './fixtures/make-results.js';
+import { blogResults, capacityResults, hostileResults, partialResults } from './fixtures/make-results.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../reports/screenshots');
@@ -123,6 +123,15 @@ describe.skipIf(skip)('reports in headless Chromium, opened from disk', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'report-blog.png'), fullPage: true });
     await page.setViewportSize({ width: 1280, height: 1000 });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'report-blog-top.png') });
+    await page.close();
+  }, 60_000);
+
+  it('draws a capacity run (probes p99 against rate, connect times); saves a screenshot of its lead', async () => {
+    const { page, seen } = await open('capacity.html', renderHtml([capacityResults()]));
+    await expectEveryChartDrawn(page, seen);
+    await page.setViewportSize({ width: 1280, height: 1400 });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'report-capacity-top.png') });
+    await page.locator('#capacity').screenshot({ path: path.join(SCREENSHOTS, 'report-capacity-probes.png') });
     await page.close();
   }, 60_000);
 

@@ -3,12 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BLOG_LABEL } from '../src/blog-published.js';
 import { renderHtml } from '../src/html/report.js';
 import { WARNING_EXPLANATIONS } from '../src/warnings.js';
-import { HOSTILE_NAME, HOSTILE_STDERR, blogResults, hostileResults, partialResults } from './fixtures/make-results.js';
+import { HOSTILE_NAME, HOSTILE_STDERR, blogResults, capacityResults, hostileResults, partialResults } from './fixtures/make-results.js';
 import { chartSpecs, chartTables, drawnValues, markupOnly } from './helpers/html.js';
 
 describe('fixtures', () => {
   it('are valid results files, so the report is tested against the real schema', () => {
-    for (const r of [blogResults(), partialResults(), hostileResults()]) expect(ResultsSchema.safeParse(r).success).toBe(true);
+    for (const r of [blogResults(), partialResults(), hostileResults(), capacityResults()]) expect(ResultsSchema.safeParse(r).success).toBe(true);
   });
 });
 
@@ -23,6 +23,7 @@ describe('renderHtml', () => {
     ['a partial run with a crash', () => renderHtml([partialResults()])],
     ['two scenarios on one page', () => renderHtml([blogResults(), partialResults()])],
     ['hostile names', () => renderHtml([hostileResults()])],
+    ['capacity, equal rate and the ladder (results v2)', () => renderHtml([capacityResults()])],
   ])('puts every number a chart draws into a table linked to that chart: %s', (_, page) => {
     const doc = page();
     const specs = chartSpecs(doc);
@@ -38,13 +39,17 @@ describe('renderHtml', () => {
     }
   });
 
-  it('opens with the verdict and the warnings, before any chart', () => {
-    const glance = html.indexOf('id="glance"');
-    const firstCanvas = html.indexOf('<canvas');
+  it.each([
+    ['the blog ladder', () => html, 'Least server CPU per request'],
+    ['capacity first (results v2)', () => renderHtml([capacityResults()]), 'Highest capacity at p99'],
+  ])('opens with the verdict and the warnings, before any chart: %s', (_, page, lead) => {
+    const doc = page();
+    const glance = doc.indexOf('id="glance"');
+    const firstCanvas = doc.indexOf('<canvas');
     expect(glance).toBeGreaterThan(0);
-    expect(html.indexOf('Least server CPU per request')).toBeGreaterThan(glance);
-    expect(html.indexOf('id="warnings"')).toBeLessThan(firstCanvas);
-    expect(html.indexOf('Ran out of file descriptors')).toBeLessThan(firstCanvas);
+    expect(doc.indexOf(lead)).toBeGreaterThan(glance);
+    expect(doc.indexOf('id="warnings"')).toBeLessThan(firstCanvas);
+    expect(doc.indexOf('Ran out of file descriptors')).toBeLessThan(firstCanvas);
   });
 
   it("explains each warning the run raised in the report's own words, next to the run's message", () => {

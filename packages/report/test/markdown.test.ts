@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { BLOG_LABEL } from '../src/blog-published.js';
 import { renderMarkdown } from '../src/markdown.js';
-import { HOSTILE_NAME, blogResults, hostileResults, partialResults } from './fixtures/make-results.js';
+import { HOSTILE_NAME, blogResults, capacityResults, hostileResults, partialResults } from './fixtures/make-results.js';
 
 describe('renderMarkdown', () => {
   const md = renderMarkdown(blogResults());
 
   it('matches the reviewed snapshot of the blog fixture', async () => {
     await expect(md).toMatchFileSnapshot('__snapshots__/blog.md');
+  });
+
+  it('matches the reviewed snapshot of a capacity run (results v2)', async () => {
+    await expect(renderMarkdown(capacityResults())).toMatchFileSnapshot('__snapshots__/capacity.md');
   });
 
   it('lists the warnings before the verdict and the tables', () => {

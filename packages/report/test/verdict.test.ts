@@ -11,7 +11,7 @@ describe('verdictOf', () => {
       { ...PROFILES[0]!, name: 'fast-but-hungry', cpuUs: 60, rps: 25_000 },
       { ...PROFILES[0]!, name: 'frugal', cpuUs: 20, rps: 18_000 },
     ];
-    const verdict = verdictOf(buildViews([makeResults({ profiles })])[0]!)!;
+    const verdict = verdictOf(buildViews([makeResults({ profiles })])[0]!)!.ladder!;
     expect(verdict.step).toBe('1M');
     expect(verdict.cpu[0]!.series.label).toBe('frugal');
     expect(verdict.rps[0]!.series.label).toBe('fast-but-hungry');
@@ -23,7 +23,7 @@ describe('verdictOf', () => {
       { ...PROFILES[0]!, name: 'a', cpuUs: 30 },
       { ...PROFILES[0]!, name: 'b', cpuUs: 30.2 },
     ];
-    const verdict = verdictOf(buildViews([makeResults({ profiles })])[0]!)!;
+    const verdict = verdictOf(buildViews([makeResults({ profiles })])[0]!)!.ladder!;
     expect(verdict.cpuTooClose).toBe(true);
     expect(verdict.sentences.join(' ')).toContain('too close to call');
   });
@@ -32,7 +32,7 @@ describe('verdictOf', () => {
   const withP99 = (p99: Record<string, number>) => {
     const results = makeResults({ profiles: [{ ...PROFILES[0]!, name: 'go' }, { ...PROFILES[0]!, name: 'rust' }] });
     for (const run of results.runs) if (run.step === '1M' && run.client) run.client.latency.p99Us = p99[run.server]!;
-    return verdictOf(buildViews([results])[0]!)!;
+    return verdictOf(buildViews([results])[0]!)!.ladder!;
   };
 
   it('calls two p99s in the same HDR bucket a tie, and lists them in series order, not by their raw values', () => {
@@ -63,8 +63,10 @@ describe('verdictOf', () => {
     expect(renderTerminal(results)).toContain('Lowest p99: go = rust 42.0 ms (tie).');
   });
 
-  it('names the load generator as the bottleneck where the run said so', () => {
+  it('names the load generator as the bottleneck where the run said so, at every step, before any ranking', () => {
     const verdict = verdictOf(buildViews([blogResults()])[0]!)!;
-    expect(verdict.sentences.join(' ')).toMatch(/load generator was the bottleneck for go, rust at 1M/);
+    expect(verdict.caveats).toEqual([expect.stringMatching(/^The load generator was the bottleneck for go, rust at 100k, 1M:/)]);
+    expect(verdict.sentences[0]).toBe(verdict.caveats[0]);
+    expect(verdict.sentences.findIndex((s) => s.startsWith('rust used the least server CPU'))).toBeGreaterThan(0);
   });
 });

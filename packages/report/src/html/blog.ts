@@ -1,9 +1,14 @@
 import { BLOG_LABEL, blogPublished, fmtBlogRps } from '../blog-published.js';
 import { escapeHtml } from '../escape.js';
-import { fmtDuration, fmtInt } from '../format.js';
+import { shade } from '../colors.js';
+import { fmtDuration, fmtInt, fmtLatency } from '../format.js';
+import { CONNECT_NOTE } from '../latency-origin.js';
+import { figure, ladderSteps, type StepInfo } from '../view.js';
+import { chartPair } from './chart.js';
 import type { Ctx } from './context.js';
 import { blogSeries, ladderPair } from './ladder.js';
-import { numTd, table, th } from './table.js';
+import { numTd, seriesTh, spreadTd, table, th } from './table.js';
+import { CHART_UNITS } from './units.js';
 
 /** The blog's published figures in full, with where they come from: the reference every chart above labels. */
 export function blogTable(): string {
@@ -41,8 +46,10 @@ export function blogTable(): string {
   );
 }
 
-/** The blog's own view: RPS and success rate across the ladder, with its published figures beside ours. */
+/** The blog's own view: RPS and success rate across the ladder (the closed-model steps), its published figures beside ours. */
 export function blogSection(ctx: Ctx): string {
+  const steps = ladderSteps(ctx.view);
+  if (steps.length === 0) return '';
   const hasBlog = blogSeries(ctx.view).length > 0;
   const blogNote = hasBlog
     ? `Dashed lines with hollow diamonds are the blog's published Go and Rust figures — ${escapeHtml(BLOG_LABEL)}, another client: shape is comparable, absolute numbers are not.`
@@ -57,10 +64,59 @@ export function blogSection(ctx: Ctx): string {
       metric: 'rps',
       log: hasBlog,
       blog: 'rps',
+      steps,
       ...(hasBlog ? { note: 'Log scale: the blog’s Rust figures span three orders of magnitude.' } : {}),
     }) +
-    ladderPair(ctx, { title: 'Success rate', metric: 'successRate', blog: 'successRate', yMax: 100, noZero: true, note: 'Axis starts near the lowest rate, not at zero: a few failed requests in a thousand must stay visible.' }) +
+    ladderPair(ctx, { title: 'Success rate', metric: 'successRate', blog: 'successRate', yMax: 100, noZero: true, steps, note: 'Axis starts near the lowest rate, not at zero: a few failed requests in a thousand must stay visible.' }) +
+    connectPair(ctx, steps) +
     (hasBlog ? blogTable() : '') +
     `</section>`
   );
+}
+
+/**
+ * Connection set-up, p50 and p99 per ladder step: the closed model opens every connection at the start, so a slow
+ * accept loop is a cost of its own, apart from request latency. Absent when the generator did not time connects.
+ */
+function connectPair(ctx: Ctx, steps: readonly StepInfo[]): string {
+  const { view } = ctx;
+  const names = steps.map((s) => s.name);
+  const measured = view.series.filter((s) => names.some((step) => figure(view, s.key, step, 'connectP99Us')));
+  if (measured.length === 0) return '';
+  const unit = CHART_UNITS.connectP99Us;
+  const kinds: Array<['connectP50Us' | 'connectP99Us', string, number]> = [
+    ['connectP50Us', 'p50', -1],
+    ['connectP99Us', 'p99', 0],
+  ];
+  const id = ctx.charts.id();
+  const chart = ctx.charts.add({
+    id,
+    type: 'bar',
+    labels: names,
+    x: { title: 'step', format: 'int' },
+    y: { title: 'connect time (ms)', format: 'ms' },
+    series: measured.flatMap((s) =>
+      kinds.map(([metric, label, tone]) => ({
+        label: `${s.label} ${label}`,
+        color: shade(s.color, tone),
+        data: names.map((step) => {
+          const f = figure(view, s.key, step, metric);
+          return f ? unit.toChart(f.median) : null;
+        }),
+      })),
+    ),
+    height: 220,
+  });
+  const rows = measured.flatMap((s) =>
+    kinds.map(([metric, label, tone]) => [
+      seriesTh(`${s.label} ${label}`, shade(s.color, tone)),
+      ...names.map((step) => spreadTd(figure(view, s.key, step, metric), fmtLatency, unit.toChart)),
+    ]),
+  );
+  return chartPair({
+    title: 'Connection set-up',
+    note: escapeHtml(CONNECT_NOTE),
+    chart,
+    table: table({ charts: [id], head: [th('connect', undefined, false), ...names.map((n) => th(n))], rows }),
+  });
 }

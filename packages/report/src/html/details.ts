@@ -1,6 +1,7 @@
 import type { Environment } from '@kvbench/schemas';
 import { escapeHtml } from '../escape.js';
 import { MIB, fmtBytes, fmtDuration, fmtInt, roundSig } from '../format.js';
+import { nofileText, pinningText } from '../environment.js';
 import { spread } from '../stats.js';
 import type { Ctx } from './context.js';
 import { naTd, numTd, seriesTh, spreadTd, table, th } from './table.js';
@@ -155,12 +156,7 @@ function fdNote(soft: number, connections: number): string {
   return ` — tight for ${fmtInt(connections)} connections plus data files: expect open-file errors`;
 }
 
-function nofile(n: { soft: number; hard: number }): string {
-  const v = (x: number) => (x < 0 ? 'unlimited' : fmtInt(x));
-  return `${v(n.soft)} soft / ${v(n.hard)} hard`;
-}
-
-function environmentList(env: Environment, connections: number): string {
+function environmentList(env: Environment, connections: number, actual: string): string {
   const items: Array<[string, string]> = [
     ['CPU', `${env.cpuModel} · ${env.cores} cores`],
     ['memory', fmtBytes(env.memoryBytes)],
@@ -169,9 +165,11 @@ function environmentList(env: Environment, connections: number): string {
     ['Node.js', env.node],
     ...Object.entries(env.toolchains).map(([k, v]): [string, string] => [`toolchain: ${k}`, v]),
     ['git commit', env.gitCommit ? `${env.gitCommit}${env.gitDirty ? ' (uncommitted changes)' : ''}` : 'unknown'],
-    ['fd limit: runner', nofile(env.runnerNofile)],
-    ['fd limit: server', env.serverNofile ? `${nofile(env.serverNofile)}${fdNote(env.serverNofile.soft, connections)}` : 'inherited from the runner'],
-    ['CPU pinning', env.pinning.server || env.pinning.load ? `server ${env.pinning.server ?? 'any'} · load ${env.pinning.load ?? 'any'}` : 'none (client and server share every core)'],
+    ['fd limit: runner', nofileText(env.runnerNofile)],
+    ['fd limit: server', env.serverNofile ? `${nofileText(env.serverNofile)}${fdNote(env.serverNofile.soft, connections)}` : 'inherited from the runner'],
+    // Runtimes raise their own soft limit: what the server really had is read from /proc once it listened.
+    ...(actual ? [['fd limit: as each server had it', actual] as [string, string]] : []),
+    ['CPU pinning', pinningText(env.pinning)],
     ['seed', String(env.seed)],
     ...Object.entries(env.loadGenerators).map(([k, v]): [string, string] => [`load generator: ${k}`, v]),
     ['hostname', env.hostname],
@@ -181,9 +179,16 @@ function environmentList(env: Environment, connections: number): string {
 
 export function environmentSection(ctx: Ctx): string {
   const { view } = ctx;
+  const actual = view.series
+    .flatMap((s) => {
+      const runs = [...(view.cells.get(s.key)?.values() ?? [])].flatMap((c) => c.runs);
+      const limits = [...new Set(runs.flatMap((r) => (r.serverProcess?.nofile ? [nofileText(r.serverProcess.nofile)] : [])))];
+      return limits.length ? [`${s.label} ${limits.join(' or ')}`] : [];
+    })
+    .join('; ');
   const envs = view.environments.map((env, i) =>
-    view.environments.length > 1 ? `<h3>Machine ${i + 1} of ${view.environments.length}</h3>${environmentList(env, view.scenario.load.connections)}`
-      : environmentList(env, view.scenario.load.connections),
+    view.environments.length > 1 ? `<h3>Machine ${i + 1} of ${view.environments.length}</h3>${environmentList(env, view.scenario.load.connections, actual)}`
+      : environmentList(env, view.scenario.load.connections, actual),
   );
   const files = view.sources
     .map((r) => `<dt>${escapeHtml(r.id)}</dt><dd>${escapeHtml(r.scenarioPath)} · ${escapeHtml(r.startedAt)} → ${escapeHtml(r.finishedAt)}${r.complete ? '' : ' · partial'}</dd>`)

@@ -1,7 +1,7 @@
 import { FAILURE_COLORS } from '../colors.js';
 import { escapeHtml } from '../escape.js';
 import { fmtFixed, fmtInt, fmtPct } from '../format.js';
-import { cellOf, type Cell } from '../view.js';
+import { cellOf, offersRates, type Cell } from '../view.js';
 import { chartPair } from './chart.js';
 import type { Ctx } from './context.js';
 import { naTd, numTd, seriesTh, spreadTd, table, th } from './table.js';
@@ -18,7 +18,7 @@ interface FailureKind {
 export function failuresSection(ctx: Ctx): string {
   const { view } = ctx;
   const codes = [...new Set([...view.cells.values()].flatMap((row) => [...row.values()].flatMap((c) => Object.keys(c.byStatus))))].sort();
-  const med = (metric: 'timeouts' | 'connectionErrors' | 'clientOpenFileErrors' | 'incomplete' | 'serverOpenFileErrors') =>
+  const med = (metric: 'timeouts' | 'connectionErrors' | 'clientOpenFileErrors' | 'incomplete' | 'dropped' | 'serverOpenFileErrors') =>
     (cell: Cell) => cell.figures[metric]?.median ?? null;
   const kinds: FailureKind[] = [
     ...codes.map((code) => ({
@@ -30,6 +30,8 @@ export function failuresSection(ctx: Ctx): string {
     { label: 'connection errors', head: ['connection', 'errors'], value: med('connectionErrors') },
     { label: 'client open-file errors', head: ['open-file errors', 'client'], value: med('clientOpenFileErrors') },
     { label: 'incomplete', head: ['incomplete'], value: med('incomplete') },
+    // Open model: offered but never sent, every connection still busy. Not a failed request, but the rate not held.
+    ...(offersRates(view) ? [{ label: 'never sent', head: ['never sent', 'open model'] as [string, string], value: med('dropped') }] : []),
     {
       label: 'server open-file errors (stderr lines)',
       head: ['open-file errors', 'server stderr lines'],

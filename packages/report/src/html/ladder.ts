@@ -2,7 +2,7 @@ import { BLOG_LABEL, blogPublished, fmtBlogRps, type BlogStep } from '../blog-pu
 import { shade } from '../colors.js';
 import { round } from '../format.js';
 import { METRICS, type MetricKey } from '../metrics.js';
-import { cellOf, figure, type ScenarioView } from '../view.js';
+import { cellOf, figure, type ScenarioView, type StepInfo } from '../view.js';
 import { chartPair, type SeriesSpec } from './chart.js';
 import type { Ctx } from './context.js';
 import { naTd, numTd, referenceTh, seriesTh, spreadTd, statusNote, table, th } from './table.js';
@@ -20,6 +20,8 @@ export interface LadderOptions {
   noZero?: boolean;
   /** Add the blog's published figures of this kind as reference series. */
   blog?: 'rps' | 'successRate';
+  /** The steps along the x axis; default every step of the scenario. */
+  steps?: readonly StepInfo[];
 }
 
 interface BlogSeries {
@@ -54,7 +56,7 @@ export function ladderPair(ctx: Ctx, opts: LadderOptions): string {
   const { view } = ctx;
   const unit = CHART_UNITS[opts.metric];
   const def = METRICS[opts.metric];
-  const steps = view.steps.map((s) => s.name);
+  const steps = (opts.steps ?? view.steps).map((s) => s.name);
   const drawable = (v: number) => (opts.log && v <= 0 ? null : v);
   const series: SeriesSpec[] = view.series.map((s) => ({
     label: s.label,

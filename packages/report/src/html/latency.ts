@@ -1,8 +1,9 @@
 import type { Run } from '@kvbench/schemas';
 import { escapeHtml } from '../escape.js';
 import { SIG_DIGITS, fmtLatency, round, roundSig } from '../format.js';
+import { LATENCY_FROM, LATENCY_FROM_MEANING, latencyFromText, latencyOrigins } from '../latency-origin.js';
 import { METRICS, type MetricKey } from '../metrics.js';
-import { cellOf, figure, type Cell } from '../view.js';
+import { allRuns, cellOf, figure, type Cell } from '../view.js';
 import { chartPair } from './chart.js';
 import type { Ctx } from './context.js';
 import { naTd, numTd, spreadTd, swatch, table, th } from './table.js';
@@ -42,11 +43,14 @@ export function latencySection(ctx: Ctx): string {
         ...present.map((s) => spreadTd(figure(view, s.key, step.name, p), fmtLatency, unit.toChart)),
       ]),
     });
-    return chartPair({ title: `Latency at ${step.name}`, chart, table: tableHtml });
+    const from = latencyFromText(present.flatMap((s) => cellOf(view, s.key, step.name)?.runs ?? []));
+    return chartPair({ title: `Latency at ${step.name}`, ...(from ? { note: escapeHtml(`Measured ${from}.`) } : {}), chart, table: tableHtml });
   });
+  // Each origin the page's latencies use, explained once: which one a step used is beside its chart.
+  const meanings = latencyOrigins(allRuns(view)).map((o) => `Measured ${LATENCY_FROM[o]}: latency ${LATENCY_FROM_MEANING[o]}.`);
   return (
     `<section id="${ctx.anchor('latency')}"><h2>Latency</h2>` +
-    `<p class="lede">Time from send to answer, recorded to the microsecond and shown to the histogram's ${SIG_DIGITS} significant digits. Medians over repeats; the smaller line under a figure is its min–max across repeats. Log scale.</p>` +
+    `<p class="lede">Time to the answer, recorded to the microsecond and shown to the histogram's ${SIG_DIGITS} significant digits. ${escapeHtml(meanings.join(' '))} Medians over repeats; the smaller line under a figure is its min–max across repeats. Log scale.</p>` +
     pairs.join('') +
     spectrumPairs(ctx) +
     `</section>`

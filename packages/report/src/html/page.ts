@@ -71,6 +71,13 @@ td.na{color:#adb5bd}
 .card .rest.caveat{color:#9c5b00;font-size:12px}
 ul.caveats{margin:4px 0 10px;padding-left:20px;color:#343a40}
 ul.caveats li{margin:2px 0}
+ul.caveats.before{background:#fff9db;border:1px solid #ffe066;border-radius:8px;padding:8px 12px 8px 28px;color:#5c3c00}
+.flag{display:block;font-size:11px;font-weight:600;white-space:normal}
+.flag.at-least{color:#9c5b00}
+h3 .step-tag{font-size:12px;font-weight:400;margin-left:6px}
+h3.lead-capacity,h3.lead-equal,h3.lead-ladder{margin-top:22px}
+.probe-grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:12px 24px;align-items:start}
+table.probes td.status-bad,table.probes td.status-ok{white-space:normal;font-size:12px;min-width:11em}
 .banner{border-radius:9px;padding:12px 16px;margin:14px 0;border:1px solid}
 .banner.partial{background:#fff4e6;border-color:#ffc078;color:#7c2d12}
 .banner.ok{background:#ebfbee;border-color:#b2f2bb;color:#1b4332}

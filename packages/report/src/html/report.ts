@@ -1,15 +1,19 @@
 import type { Results } from '@kvbench/schemas';
 import { escapeHtml } from '../escape.js';
 import { fmtBytes, fmtInt, fmtLatency, fmtRps, fmtUs, plural } from '../format.js';
-import { leadingMetricLede } from '../leading-metric.js';
+import { latencyFromText } from '../latency-origin.js';
+import { ladderLede, leadingMetricLede } from '../leading-metric.js';
 import { METRICS } from '../metrics.js';
-import { rankGroups, verdictOf, type Ranked } from '../verdict.js';
+import { verdictOf } from '../verdict.js';
 import { buildViews, cellOf, figure, type ScenarioView } from '../view.js';
 import { groupWarnings } from '../warnings.js';
 import { Charts } from './chart.js';
 import type { Ctx, HtmlOptions } from './context.js';
 import { buildSection, environmentSection, runsSection } from './details.js';
 import { blogSection } from './blog.js';
+import { capacitySection } from './capacity.js';
+import { card } from './cards.js';
+import { caveatsList, leadBlock } from './lead.js';
 import { failuresSection } from './failures.js';
 import { latencySection } from './latency.js';
 import { resourcesSection } from './resources.js';
@@ -21,6 +25,7 @@ export type { HtmlOptions } from './context.js';
 
 const SECTIONS: Array<[string, string]> = [
   ['glance', 'At a glance'],
+  ['capacity', 'Capacity search'],
   ['blog', "Blog's view"],
   ['latency', 'Latency'],
   ['failures', 'Failures'],
@@ -44,24 +49,19 @@ export function renderHtml(results: readonly Results[], options: HtmlOptions = {
   const articles = views.map((view, i) => {
     const prefix = views.length > 1 ? `s${i + 1}-` : '';
     const ctx: Ctx = { view, charts, anchor: (name) => `${prefix}${name}`, options };
+    // In reading order; a section with nothing to show (no capacity search, no ladder) renders as ''.
+    const sections = [glanceSection, capacitySection, blogSection, latencySection, failuresSection, resourcesSection, timelineSection, buildSection, runsSection, environmentSection].map((render) => render(ctx));
     return (
       `<article class="scenario" id="${prefix}scenario">` +
       (views.length > 1 ? `<h2 class="scenario-title">${escapeHtml(view.name)}</h2>` : '') +
-      glanceSection(ctx) +
-      blogSection(ctx) +
-      latencySection(ctx) +
-      failuresSection(ctx) +
-      resourcesSection(ctx) +
-      timelineSection(ctx) +
-      buildSection(ctx) +
-      runsSection(ctx) +
-      environmentSection(ctx) +
+      sections.join('') +
       `</article>`
     );
   });
+  const present = (id: string) => articles.some((a) => a.includes(`<section id="${id}">`));
   const nav =
     views.length === 1
-      ? `<nav class="toc"><div class="inner">${SECTIONS.map(([id, label]) => `<a href="#${id}">${escapeHtml(label)}</a>`).join('')}</div></nav>`
+      ? `<nav class="toc"><div class="inner">${SECTIONS.filter(([id]) => present(id)).map(([id, label]) => `<a href="#${id}">${escapeHtml(label)}</a>`).join('')}</div></nav>`
       : `<nav class="toc"><div class="inner">${views.map((v, i) => `<a href="#s${i + 1}-scenario">${escapeHtml(v.name)}</a>`).join('')}</div></nav>`;
   // With several scenarios on a page, a partial one must not hide below the first: say so before everything.
   const partial = views.length > 1 ? views.map((v, i) => ({ v, i })).filter(({ v }) => !v.complete) : [];
@@ -111,50 +111,39 @@ function partialBanner(view: ScenarioView): string {
   );
 }
 
-function card(kind: string, ranked: Ranked[], format: (v: number) => string, lead = false, caveat = ''): string {
-  if (ranked.length === 0) return `<div class="card"><p class="label">${escapeHtml(kind)}</p><p class="big muted">—</p></div>`;
-  // Every server tied for first is named as the leader: a card must not crown one of two equal figures.
-  const [best, ...rest] = rankGroups(ranked);
-  const first = best![0]!;
-  const who = best!.map((r) => `<span class="who" style="color:${escapeHtml(r.series.color)}">${escapeHtml(r.series.label)}</span>`).join('= ');
-  const tie = best!.length > 1 ? '<span class="tie">(tie)</span>' : '';
-  const others = rest.map(
-    (g) =>
-      `<span>${g.map((r) => `${swatch(r.series.color)}${escapeHtml(r.series.label)}`).join(' = ')} ${escapeHtml(format(g[0]!.value.median))}${g.length > 1 ? ' (tie)' : ''}</span>`,
-  );
-  return (
-    `<div class="card${lead ? ' lead' : ''}" style="--c:${escapeHtml(first.series.color)}">` +
-    `<p class="label">${escapeHtml(kind)}</p>` +
-    `<p class="big">${who}${escapeHtml(format(first.value.median))}${tie}</p>` +
-    (others.length ? `<p class="rest">${others.join(' &nbsp;·&nbsp; ')}</p>` : '') +
-    (caveat ? `<p class="rest caveat">${escapeHtml(caveat)}</p>` : '') +
-    `</div>`
-  );
-}
-
+/**
+ * The top of a scenario: what qualifies the figures, then (a) capacity and (b) the equal rate when the results have
+ * them, then (c) the blog ladder at its largest step, then the warnings.
+ */
 function glanceSection(ctx: Ctx): string {
   const { view } = ctx;
   const verdict = verdictOf(view);
   let body = partialBanner(view);
-  if (verdict) {
+  const lead = !!verdict && (verdict.capacity.length > 0 || verdict.equal.length > 0);
+  if (verdict && lead) body += leadBlock(ctx, verdict);
+  const ladder = verdict?.ladder;
+  if (ladder) {
     // RPS and p99 are in their cards; the CPU sentence (with ratios) and every caveat stay as words.
-    const notes = verdict.sentences.filter((s) => !s.startsWith('Highest RPS') && !s.startsWith('Lowest p99'));
+    const notes = ladder.sentences.filter((s) => !s.startsWith('Highest RPS') && !s.startsWith('Lowest p99'));
+    const lede = `Ranked at the largest step, <b>${escapeHtml(ladder.step)}</b> (medians over repeats). ${escapeHtml(lead ? ladderLede(view) : leadingMetricLede(view))}`;
     body +=
-      `<p class="lede">Ranked at the largest step, <b>${escapeHtml(verdict.step)}</b> (medians over repeats). ${escapeHtml(leadingMetricLede(view))}</p>` +
+      (lead ? `<h3 id="${ctx.anchor('ladder')}" class="lead-ladder">The blog ladder</h3><p class="muted">${lede}</p>` : `<p class="lede">${lede}</p>`) +
+      // Said once, above the first ranking: with a lead, its caveats are already there.
+      (lead ? '' : caveatsList(verdict.caveats)) +
       `<div class="cards">` +
-      card('Least server CPU per request — leading metric', verdict.cpu, fmtUs, true) +
+      card(`Least server CPU per request${lead ? ` at ${ladder.step}` : ' — leading metric'}`, ladder.cpu, fmtUs, !lead) +
       card(
         'Highest RPS',
-        verdict.rps,
+        ladder.rps,
         fmtRps,
         false,
-        verdict.rps[0] && verdict.boundAtStep.includes(verdict.rps[0].series.key) ? 'paced by the load generator: a floor, not a ranking' : '',
+        ladder.rps[0] && ladder.boundAtStep.includes(ladder.rps[0].series.key) ? 'paced by the load generator: a floor, not a ranking' : '',
       ) +
-      card('Lowest p99 latency', verdict.p99, fmtLatency) +
+      card('Lowest p99 latency', ladder.p99, fmtLatency) +
       `</div>` +
       `<ul class="caveats">${notes.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>` +
-      headlineTable(view, verdict.step);
-  } else {
+      headlineTable(view, ladder.step);
+  } else if (!verdict) {
     body += `<p class="lede">No run produced figures: see the warnings and the runs below.</p>`;
   }
   return (
@@ -167,12 +156,14 @@ function glanceSection(ctx: Ctx): string {
 
 function headlineTable(view: ScenarioView, step: string): string {
   const cols = ['successRate', 'rps', 'p50Us', 'p99Us', 'cpuUsPerRequest', 'serverCores', 'peakRssBytes', 'serverOpenFileErrors'] as const;
+  // Where these latencies count from, in words: the same p99 is another figure from the scheduled send time.
+  const from = latencyFromText(view.series.flatMap((s) => cellOf(view, s.key, step)?.runs ?? [])) || undefined;
   const head = [
     th('server', undefined, false),
     th('success'),
     th('RPS', 'req/s'),
-    th('p50'),
-    th('p99'),
+    th('p50', from),
+    th('p99', from),
     th('CPU / request', 'µs'),
     th('server cores'),
     th('peak RSS'),

@@ -2,7 +2,7 @@ import { shade } from '../colors.js';
 import { escapeHtml } from '../escape.js';
 import { SAME_LOAD_RULE, machineText } from '../leading-metric.js';
 import { METRICS } from '../metrics.js';
-import { figure, type ScenarioView } from '../view.js';
+import { cellOf, figure, type ScenarioView } from '../view.js';
 import { chartPair, type SeriesSpec } from './chart.js';
 import type { Ctx } from './context.js';
 import { ladderPair } from './ladder.js';
@@ -48,6 +48,7 @@ export function resourcesSection(ctx: Ctx): string {
       `Server CPU µs per request is the leading comparison: on ${machineText(view)}, shared by client and server, the load generator can cap RPS. ` +
         `It is not a constant of the server: one asked more slowly wakes up more often per request. ${SAME_LOAD_RULE} Sampled from /proc during the load.`,
     )}</p>` +
+    tickNote(view) +
     ladderPair(ctx, {
       title: 'Server CPU per request',
       metric: 'cpuUsPerRequest',
@@ -69,4 +70,15 @@ export function resourcesSection(ctx: Ctx): string {
 function cores(view: ScenarioView, key: string, step: string, metric: 'serverCores' | 'clientCores'): number | null {
   const f = figure(view, key, step, metric);
   return f ? CHART_UNITS[metric].toChart(f.median) : null;
+}
+
+/** Where server CPU is not to the nanosecond: a thread exited mid-load, so its CPU came from 10 ms ticks. */
+function tickNote(view: ScenarioView): string {
+  const coarse = view.series.flatMap((s) =>
+    view.steps.flatMap((step) => (cellOf(view, s.key, step.name)?.runs.some((r) => r.serverProcess?.cpuExact === false) ? [`${s.label} at ${step.name}`] : [])),
+  );
+  if (coarse.length === 0) return '';
+  return `<p class="muted">${escapeHtml(
+    `Server CPU of ${coarse.join(', ')} is counted in 10 ms ticks, not per nanosecond: a thread that ran during the load exited before its end. On short steps that coarseness is a visible share of CPU per request.`,
+  )}</p>`;
 }

@@ -37,7 +37,8 @@ const seconds = (tMs: number) => round(tMs / 1000, 3);
 
 /** The run the timelines show: the requested (or largest) step and repeat, else that step's first repeat. */
 function pickRuns(ctx: Ctx): { step: string; repeat: number; picks: { s: SeriesInfo; run: Run }[] } | null {
-  const step = ctx.options.timeline?.step ?? headlineStep(ctx.view);
+  // Default: the largest ladder step; without a ladder, the last step that ran.
+  const step = ctx.options.timeline?.step ?? headlineStep(ctx.view) ?? ctx.view.steps.findLast((s) => ctx.view.series.some((x) => cellOf(ctx.view, x.key, s.name)))?.name;
   if (!step) return null;
   const repeat = ctx.options.timeline?.repeat ?? 0;
   const picks = ctx.view.series.flatMap((s) => {
