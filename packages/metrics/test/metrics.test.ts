@@ -1,3 +1,4 @@
+import type { ServerResult } from '@kvbench/schemas';
 import { describe, expect, it } from 'vitest';
 import * as hdr from 'hdr-histogram-js';
 import {
@@ -166,8 +167,17 @@ describe('timeline', () => {
 describe('load-generator-bound, with the server pinned apart', () => {
   const base = { server: 'rust', step: '100k', repeat: 0, connections: 1000, model: 'closed' as const, clientCpuCapacity: 1, machineCores: 2, pinnedApart: true, serverCpuCapacity: 1 };
   const busyClient = () => clientResult(counts({ durationMs: 1000, cpu: { userMs: 600, sysMs: 300 } }), latencyOf([1000]));
-  const server = (coresBusy: number) =>
-    ({ cpu: { userMs: 0, sysMs: 0, coresBusy, usPerRequest: 10 }, peakRssBytes: null, peakFds: null, peakThreads: null, nofile: null, cpuExact: true, openFileErrors: 0, stderrTail: [], exit: null }) as const;
+  const server = (coresBusy: number): ServerResult => ({
+    cpu: { userMs: 0, sysMs: 0, coresBusy, usPerRequest: 10 },
+    peakRssBytes: null,
+    peakFds: null,
+    peakThreads: null,
+    nofile: null,
+    cpuExact: true,
+    openFileErrors: 0,
+    stderrTail: [],
+    exit: null,
+  });
   it('is not called when the server was busy on all of its own core: the server set the pace', () => {
     expect(checkRun({ ...base, client: busyClient(), serverProcess: server(0.99) }).map((w) => w.code)).not.toContain('load-generator-bound');
   });
