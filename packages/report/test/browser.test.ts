@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,8 @@ import { comparisonFixture } from './fixtures/comparison.js';
 import { blogResults, capacityResults, hostileResults, partialResults } from './fixtures/make-results.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../reports/screenshots');
+// A test never writes into the user's reports/: screenshots go to a temp folder unless KVBENCH_SCREENSHOTS names one.
+const SCREENSHOTS = process.env.KVBENCH_SCREENSHOTS ?? path.join(os.tmpdir(), `kvbench-screenshots-${process.pid}`);
 const skip = !existsSync(CHROMIUM) && process.env.KVBENCH_SKIP_BROWSER === '1';
 if (skip) {
   console.warn(

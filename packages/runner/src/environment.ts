@@ -1,19 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readNofile } from '@kvbench/launcher';
 import os from 'node:os';
 import type { Environment, FdLimit } from '@kvbench/schemas';
 
-/** The running process's RLIMIT_NOFILE, read from /proc (Node has no getrlimit). */
+/** The running process's RLIMIT_NOFILE, read from /proc (Node has no getrlimit); -1 where it cannot be read. */
 export function ownNofile(): { soft: number; hard: number } {
-  try {
-    const limits = readFileSync('/proc/self/limits', 'utf8');
-    const match = /^Max open files\s+(\S+)\s+(\S+)/m.exec(limits);
-    const parse = (v: string | undefined) => (v === 'unlimited' ? -1 : Number(v));
-    if (match) return { soft: parse(match[1]), hard: parse(match[2]) };
-  } catch {
-    // not Linux
-  }
-  return { soft: -1, hard: -1 };
+  return readNofile('self') ?? { soft: -1, hard: -1 };
 }
 
 function git(args: string[], cwd: string): string | null {
