@@ -193,7 +193,7 @@ function build(input: BuildInput): Comparison {
     }
     for (const metric of METRICS) {
       const threshold = thresholds[metric.key];
-      const minRepeats = metric.minRepeats?.([...b.runs, ...h.runs].filter(metric.fromRun));
+      const notJudged = metric.notJudged?.([...b.runs, ...h.runs].filter(metric.fromRun)) ?? null;
       const decision = decide({
         baseline: valuesOf(metric, b.runs),
         current: valuesOf(metric, h.runs),
@@ -201,7 +201,7 @@ function build(input: BuildInput): Comparison {
         threshold,
         alpha,
         tAlpha,
-        ...(minRepeats ? { minRepeats } : {}),
+        notJudged,
       });
       rows.push({
         server: h.server,
@@ -250,8 +250,8 @@ export function ruleSummary(alpha = DEFAULT_ALPHA, tAlpha = DEFAULT_T_ALPHA): st
     "worse (better) than the baseline's by more than the scenario's threshold; the repeats do not interleave (exact " +
     `one-sided Mann–Whitney p ≤ ${alpha}, which with 3 repeats a side means every current repeat beyond every ` +
     'baseline repeat); and the shift is large against the scatter of the repeats (one-sided t-test on their ' +
-    `logarithms, p ≤ ${tAlpha}). Anything else is no change: within threshold, spread too wide to tell, or too ` +
-    'few repeats (p99 from steps under 10 000 requests needs 5 a side).'
+    `logarithms, p ≤ ${tAlpha}). Anything else is no change: within threshold, spread too wide to tell (the repeats ` +
+    'overlap), not clear of the noise, or not judged (p99 from steps under 10 000 requests is shown, never judged).'
   );
 }
 

@@ -21,8 +21,11 @@ export interface RuleInput {
   threshold: number;
   alpha?: number;
   tAlpha?: number;
-  /** Fewer repeats than this on either side: no verdict beyond the threshold, for the reason given. */
-  minRepeats?: { count: number; why: string };
+  /**
+   * Why this figure gets no verdict at all, however far it moved (it is still shown, with its change): a p99 from
+   * a short step. Null or absent: judged.
+   */
+  notJudged?: string | null;
 }
 
 /** The two tests behind a verdict, one-sided in the direction the medians moved. */
@@ -94,15 +97,7 @@ export function decide(input: RuleInput): Decision {
     return noChange(reason, change, tests);
   }
 
-  const least = input.minRepeats;
-  if (least && (cur.length < least.count || base.length < least.count)) {
-    return noChange(
-      `too few repeats to tell: ${size}, but ${least.why}; it needs ${least.count} repeats a side ` +
-        `(here ${base.length} and ${cur.length})`,
-      change,
-      tests,
-    );
-  }
+  if (input.notJudged) return noChange(`not judged: ${size}, but ${input.notJudged}`, change, tests);
   const best = smallestPValue(cur.length, base.length);
   if (best > alpha) {
     return noChange(
@@ -121,9 +116,10 @@ export function decide(input: RuleInput): Decision {
     );
   }
   if (!passes(tests.t)) {
+    // The rank test passed, so the repeats rank apart; "spread too wide" would misname what held the verdict back.
     return noChange(
-      `spread too wide to tell: ${beyond}, but small against the scatter of the repeats ` +
-        `(t-test p = ${fmtP(tests.t.p)} > ${tAlpha})`,
+      `not clear of the noise: ${beyond}, and the repeats rank apart (rank test p = ${fmtP(tests.rank.p)}), but ` +
+        `the shift is small against their scatter (t-test p = ${fmtP(tests.t.p)} > ${tAlpha})`,
       change,
       tests,
     );

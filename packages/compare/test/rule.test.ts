@@ -46,7 +46,7 @@ describe('decide', () => {
     const d = decide({ ...cpu, baseline: [100, 130, 140], current: [145, 150, 200] });
     expect(d.tests?.rank.p).toBeCloseTo(0.05, 12);
     expect(d.verdict).toBe('no-change');
-    expect(d.reason).toMatch(/^spread too wide to tell: 15\.4% higher, worse, beyond the 10% threshold, but small against the scatter of the repeats \(t-test p = 0\.0\d+ > 0\.005\)$/);
+    expect(d.reason).toMatch(/^not clear of the noise: 15\.4% higher, worse, beyond the 10% threshold, and the repeats rank apart \(rank test p = 0\.05\), but the shift is small against their scatter \(t-test p = 0\.0\d+ > 0\.005\)$/);
   });
 
   it('refuses to judge one repeat, however large the change', () => {
@@ -96,15 +96,14 @@ describe('decide', () => {
     expect(decide({ ...cpu, baseline: [1, 2, 3], current: [] }).reason).toBe('not measured in the current run');
   });
 
-  it('holds back a verdict when the metric asks for more repeats than there are, and says why', () => {
-    const minRepeats = { count: 5, why: 'a p99 resting on the slowest 6 requests of a run flips with a single pause' };
-    const d = decide({ ...cpu, minRepeats, baseline: [250, 255, 260], current: [400, 410, 405] });
-    expect(d.verdict).toBe('no-change');
-    expect(d.reason).toBe(
-      'too few repeats to tell: 58.8% higher, worse, but a p99 resting on the slowest 6 requests of a run flips with a single pause; it needs 5 repeats a side (here 3 and 3)',
-    );
+  it('gives no verdict to a figure it is told not to judge, however far it moved, and says why', () => {
+    const notJudged = 'a p99 resting on the slowest 6 requests of a run flips with a single pause';
     const five = [250, 252, 255, 258, 260];
-    expect(decide({ ...cpu, minRepeats, baseline: five, current: five.map((v) => v * 1.6) }).verdict).toBe('regression');
+    const d = decide({ ...cpu, notJudged, baseline: five, current: five.map((v) => v * 1.6) });
+    expect(d.verdict).toBe('no-change');
+    expect(d.reason).toBe(`not judged: 60% higher, worse, but ${notJudged}`);
+    expect(d.change).toBeCloseTo(0.6);
+    expect(decide({ ...cpu, notJudged: null, baseline: five, current: five.map((v) => v * 1.6) }).verdict).toBe('regression');
   });
 
   it('honours a stricter rank-test level: 3 vs 3 can then never flag', () => {
