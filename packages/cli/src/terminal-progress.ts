@@ -30,7 +30,7 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): R
       else line(`  ${name}: ready (${info.version ?? info.source})`);
     },
     runStarted(item: PlanItem, index, total) {
-      const label = `[${index + 1}/${total}] ${item.target} ${item.step.name} #${item.repeat + 1}`;
+      const label = `[${index + 1}/${total}] ${item.target} ${item.step.name} #${item.repeat}`;
       if (!tty) {
         line(`${label} …`);
         return;
@@ -58,7 +58,7 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): R
         ? `${fmtRps(c.rps)} req/s, ${fmtPct(c.successRate)} ok, p99 ${fmtLatency(c.latency.p99Us)}` +
           (run.serverProcess?.cpu ? `, ${fmtUs(run.serverProcess.cpu.usPerRequest)} CPU/req` : '')
         : run.error?.split('\n')[0] ?? '';
-      line(`  ${run.server}${run.variant ? `@${run.variant}` : ''} ${run.step} #${run.repeat + 1}: ${run.status}${summary ? ` — ${summary}` : ''}`);
+      line(`  ${run.server}${run.variant ? `@${run.variant}` : ''} ${run.step} #${run.repeat}: ${run.status}${summary ? ` — ${summary}` : ''}`);
       for (const w of run.warnings.filter((w) => w.code !== 'short-step')) line(`    ! ${w.code}: ${w.message}`);
     },
   };

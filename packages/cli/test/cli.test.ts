@@ -75,6 +75,20 @@ describe('kvbench run', () => {
     expect(processesWith(marker)).toEqual([]);
   });
 
+  it('numbers a repeat the same in the live progress, the warnings and the results file', async () => {
+    const dir = await tempDir('kvbench-cli-');
+    const file = await scenarioFile(dir, { name: 'cli-repeats', repeat: 2, load: { connections: 4, warmupRequests: 0 }, steps: [{ name: 'a', requests: 200 }] });
+    const { code, stdout, stderr } = kvbench(['run', file, '--results-dir', dir, '--no-report', '--name', 'fake', '--command', `node ${FAKE} {flags}`]);
+    expect(code).toBe(0);
+    const results = JSON.parse(await readFile(path.resolve(ROOT, /results: (.+\.json)/.exec(stdout)![1]!), 'utf8'));
+    expect(results.runs.map((r: { repeat: number }) => r.repeat)).toEqual([0, 1]);
+    // 200 requests last well under a second: every repeat carries a short-step warning, named by its repeat.
+    expect(stderr).toMatch(/\[1\/2\] fake a #0/);
+    expect(stderr).toMatch(/\[2\/2\] fake a #1/);
+    expect(stdout).toMatch(/fake · a #0: The step lasted/);
+    expect(stderr + stdout).not.toMatch(/ a #2/);
+  });
+
   it('on Ctrl-C stops the server, keeps the partial results marked as such, and leaves no process behind', async () => {
     const dir = await tempDir('kvbench-cli-');
     const marker = `sigint-${process.pid}`;

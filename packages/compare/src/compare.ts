@@ -1,4 +1,4 @@
-import type { Results, Run, Thresholds } from '@kvbench/schemas';
+import { DISTURBED_WARNINGS, type Results, type Run, type Thresholds } from '@kvbench/schemas';
 import { CompareInputError } from './errors.js';
 import { METRICS, valuesOf } from './metrics.js';
 import { DEFAULT_ALPHA, DEFAULT_T_ALPHA, decide } from './rule.js';
@@ -191,9 +191,14 @@ function build(input: BuildInput): Comparison {
         );
       }
     }
+    const disturbed = disturbance([
+      [b, baseName],
+      [h, headName],
+    ]);
+    if (disturbed) warnings.push(`${groupName(h)} is not judged: ${disturbed}`);
     for (const metric of METRICS) {
       const threshold = thresholds[metric.key];
-      const notJudged = metric.notJudged?.([...b.runs, ...h.runs].filter(metric.fromRun)) ?? null;
+      const notJudged = disturbed ?? metric.notJudged?.([...b.runs, ...h.runs].filter(metric.fromRun)) ?? null;
       const decision = decide({
         baseline: valuesOf(metric, b.runs),
         current: valuesOf(metric, h.runs),
@@ -242,6 +247,20 @@ function build(input: BuildInput): Comparison {
     rows,
     warnings,
   };
+}
+
+/**
+ * Why a (server, step) is not judged because a repeat on either side ran on a disturbed machine (another process's
+ * load, or a change of the machine's speed): no rule on the repeats can tell that from a change of the code.
+ */
+function disturbance(sides: ReadonlyArray<readonly [Group, string]>): string | null {
+  const found = sides.flatMap(([group, name]) =>
+    group.runs.flatMap((run) =>
+      run.warnings.filter((w) => DISTURBED_WARNINGS.includes(w.code)).map((w) => `${name} repeat ${run.repeat} (${w.code})`),
+    ),
+  );
+  if (found.length === 0) return null;
+  return `the machine was disturbed during ${found.join(', ')}; rerun on a quiet machine`;
 }
 
 export function ruleSummary(alpha = DEFAULT_ALPHA, tAlpha = DEFAULT_T_ALPHA): string {

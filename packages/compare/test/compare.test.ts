@@ -49,6 +49,25 @@ describe('compare', () => {
     expect(comparison.warnings).toEqual([]);
   });
 
+  it('refuses to judge a server and step where a repeat ran on a disturbed machine, and says which', () => {
+    const baseline = resultsOf(repeatsOf(typical));
+    const slower = repeatsOf({ ...typical, cpuUsPerRequest: 312 });
+    slower[1] = {
+      ...slower[1]!,
+      warnings: [{ code: 'machine-busy', message: 'Other processes kept 0.82 cores busy', server: 'fake', step: 'burst', repeat: 1 }],
+    };
+    const comparison = compare(baseline, resultsOf(slower), { currentFile: 'head.json' });
+    const cpu = comparison.rows.find((r) => r.metric === 'cpuPerRequest')!;
+    expect(cpu.verdict).toBe('no-change');
+    expect(cpu.changePct).toBeCloseTo(20, 6);
+    expect(cpu.reason).toBe(
+      'not judged: 20% higher, worse, but the machine was disturbed during head.json repeat 1 (machine-busy); rerun on a quiet machine',
+    );
+    expect(comparison.verdict).toBe('no-change');
+    expect(exitCodeFor(comparison)).toBe(0);
+    expect(comparison.warnings).toContain('fake/burst is not judged: the machine was disturbed during head.json repeat 1 (machine-busy); rerun on a quiet machine');
+  });
+
   it('exits 0 when the current run is the same or better', () => {
     const baseline = resultsOf(repeatsOf(typical));
     const current = resultsOf(repeatsOf({ ...typical, rps: 3600, cpuUsPerRequest: 200 }));

@@ -5,3 +5,4 @@ export * from './manifests.js';
 export * from './proc-sampler.js';
 export * from './server-process.js';
 export * from './fixtures.js';
+export * from './machine-stat.js';

@@ -11,7 +11,7 @@ export type ProcSample = ProcReading;
 
 let clockTicks: number | undefined;
 /** USER_HZ: the unit of utime/stime in /proc/<pid>/stat (almost always 100, but asked, not assumed). */
-function ticksPerSecond(): number {
+export function ticksPerSecond(): number {
   if (clockTicks === undefined) {
     try {
       clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;

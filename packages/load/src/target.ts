@@ -37,6 +37,15 @@ export function cpuCount(cpus: string | undefined): number {
   return Math.max(1, count);
 }
 
+/** The CPUs a taskset list names, one by one: "0-1,3" → ["0", "1", "3"]. */
+export function eachCpu(cpus: string): string[] {
+  cpuCount(cpus); // the same check and message for a bad list
+  return cpus.split(',').flatMap((part) => {
+    const [from, to = from] = part.split('-').map(Number);
+    return Array.from({ length: Math.max(0, to! - from! + 1) }, (_, i) => String(from! + i));
+  });
+}
+
 /** argv prefixed with taskset when a CPU list is given; taskset execs the program, so the pid stays the program's. */
 export function pinned(argv: string[], cpus: string | undefined): string[] {
   return cpus ? ['taskset', '--cpu-list', cpus, ...argv] : argv;

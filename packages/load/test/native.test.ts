@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAllChildren, liveChildren, type ServerProcess } from '@kvbench/launcher';
-import { RequestSource, accountingError, decodeHistogram, loadGenerator, nativeDrawnRequests, type TrafficSpec } from '../src/index.js';
+import { RequestSource, accountingError, calibrateCpus, decodeHistogram, loadGenerator, nativeDrawnRequests, type TrafficSpec } from '../src/index.js';
 import { wrkDrawnRequests } from '../src/wrk/driver.js';
 import { constantStatusServer, isRunning, startFake, step } from './helpers.js';
 
@@ -13,6 +13,27 @@ const kinds: TrafficSpec[] = [
   { keys: { prefix: 'a/é "x', count: 1_000_000 }, values: { kind: 'int', min: -5, max: 5 }, ttl: null, readFraction: 0.7 },
   { keys: { prefix: 'k', count: 7 }, values: { kind: 'string', bytes: 64 }, ttl: { minSec: 0, maxSec: 0.5 }, readFraction: 0.3 },
 ];
+
+// The default generator: its absence is a failure here, not a reason to skip the suite below.
+it('kvload is built (pnpm build)', () => {
+  expect(missing).toBeNull();
+});
+
+describe('kvload --calibrate', () => {
+  it('times the same fixed work on each CPU of a list, once per CPU, in a few milliseconds of CPU each', async () => {
+    const speeds = await calibrateCpus('0,0');
+    expect(speeds.map((s) => s.cpu)).toEqual(['0']);
+    // About 3.5 ms on this project's VM; bounds loose enough for any machine, tight enough to catch a broken loop.
+    expect(speeds[0]!.ns).toBeGreaterThan(100_000);
+    expect(speeds[0]!.ns).toBeLessThan(1_000_000_000);
+    const unpinned = await calibrateCpus(null);
+    expect(unpinned).toEqual([{ cpu: null, ns: expect.any(Number) }]);
+  });
+
+  it('says what failed when the list names no CPU of this machine', async () => {
+    await expect(calibrateCpus('4095')).rejects.toThrow(/kvload --calibrate` gave no calibration/);
+  });
+});
 
 describe.skipIf(missing !== null)('native generator (kvload)', () => {
   let server: ServerProcess;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuCount, loopbackUrl, pinned } from '../src/target.js';
+import { cpuCount, eachCpu, loopbackUrl, pinned } from '../src/target.js';
 import { checkStep } from '../src/step.js';
 import { step } from './helpers.js';
 
@@ -37,5 +37,13 @@ describe('checkStep', () => {
     expect(() => checkStep(step({ requests: 10 }))).not.toThrow();
     expect(() => checkStep({ ...step(), requests: undefined })).toThrow(/exactly one of requests or durationSec/);
     expect(() => checkStep(step({ requests: 10, durationSec: 1 }))).toThrow(/exactly one/);
+  });
+});
+
+describe('eachCpu', () => {
+  it('lists the CPUs of a taskset list one by one, and refuses a bad list as cpuCount does', () => {
+    expect(eachCpu('0-2,5')).toEqual(['0', '1', '2', '5']);
+    expect(eachCpu('1')).toEqual(['1']);
+    expect(() => eachCpu('a-b')).toThrow(/bad CPU list "a-b"/);
   });
 });

@@ -1,4 +1,4 @@
-import type { ClientResult, ServerResult, Warning } from '@kvbench/schemas';
+import { MACHINE_DRIFT, OTHER_LOAD_CORES, type ClientResult, type Machine, type ServerResult, type Warning } from '@kvbench/schemas';
 
 export interface CheckInput {
   server: string;
@@ -15,6 +15,8 @@ export interface CheckInput {
   /** CPUs on the machine (or in the pinning sets), shared by client and server when not pinned apart. */
   machineCores: number;
   pinnedApart: boolean;
+  /** The machine around the run; absent or null when it could not be read. */
+  machine?: Machine | null;
 }
 
 /** A client at or above this share of its CPU capacity was the bottleneck, not the server. */
@@ -110,6 +112,7 @@ export function checkRun(input: CheckInput): Warning[] {
         `connections were open.`,
     });
   }
+  warnings.push(...machineWarnings(input, where));
   if (client.durationMs < SHORT_STEP_MS) {
     warnings.push({
       ...where,
@@ -129,6 +132,35 @@ export function checkRun(input: CheckInput): Warning[] {
           `so neither figure is what it would be on separate machines.`,
       });
     }
+  }
+  return warnings;
+}
+
+/** A disturbed machine: a neighbour's load, or a change of speed between the calibrations around the run. */
+function machineWarnings(input: CheckInput, where: Pick<Warning, 'server' | 'step' | 'repeat'>): Warning[] {
+  const machine = input.machine;
+  if (!machine) return [];
+  const warnings: Warning[] = [];
+  if (machine.otherCores > OTHER_LOAD_CORES) {
+    warnings.push({
+      ...where,
+      code: 'machine-busy',
+      message:
+        `Other processes kept ${machine.otherCores.toFixed(2)} cores busy during the load (the machine ` +
+        `${machine.busyCores.toFixed(2)} cores in all, beyond ${input.server}, the client and the runner): they ` +
+        'competed with the measurement, so its figures describe a disturbed machine. Rerun on a quiet one.',
+    });
+  }
+  if (machine.drift !== null && machine.drift > MACHINE_DRIFT) {
+    const worst = machine.calibration.reduce((a, b) => (Math.abs(b.afterNs / b.beforeNs - 1) > Math.abs(a.afterNs / a.beforeNs - 1) ? b : a));
+    warnings.push({
+      ...where,
+      code: 'machine-drift',
+      message:
+        `The machine changed speed during the run: the same calibration work took ${(worst.beforeNs / 1e6).toFixed(2)} ms ` +
+        `of CPU before and ${(worst.afterNs / 1e6).toFixed(2)} ms after (CPU ${worst.cpu ?? 'unpinned'}, ` +
+        `${(machine.drift * 100).toFixed(0)} % apart), so CPU figures from this run are not comparable with others.`,
+    });
   }
   return warnings;
 }

@@ -1,9 +1,11 @@
-import type { ServerResult } from '@kvbench/schemas';
+import { MACHINE_DRIFT, OTHER_LOAD_CORES, type ServerResult } from '@kvbench/schemas';
 import { describe, expect, it } from 'vitest';
 import * as hdr from 'hdr-histogram-js';
 import {
   buildTimeline,
+  calibrationDrift,
   checkRun,
+  machineResult,
   clientResult,
   newHistogram,
   serverResult,
@@ -183,5 +185,64 @@ describe('load-generator-bound, with the server pinned apart', () => {
   });
   it('is called when the client was busy and the server had room', () => {
     expect(checkRun({ ...base, client: busyClient(), serverProcess: server(0.6) }).map((w) => w.code)).toContain('load-generator-bound');
+  });
+});
+
+describe('the machine around a run', () => {
+  const quiet = { wallMs: 2000, serverCpuMs: 400, clientCpuMs: 500, runnerCpuMs: 60, calibration: [] };
+
+  it('counts as other load what the machine was busy with beyond the server, the client and the runner', () => {
+    const machine = machineResult({ ...quiet, stat: { busyMs: 2560, softirqMs: 200, stealMs: 0 } })!;
+    expect(machine.busyCores).toBeCloseTo(1.28);
+    expect(machine.otherCores).toBeCloseTo(0.8);
+    expect(machine.softirqCores).toBeCloseTo(0.1);
+    // Ticks may round the machine below our exact figures: never a negative neighbour.
+    expect(machineResult({ ...quiet, stat: { busyMs: 900, softirqMs: 0, stealMs: 0 } })!.otherCores).toBe(0);
+    expect(machineResult({ ...quiet, stat: null })).toBeNull();
+  });
+
+  it('takes the largest move of any calibrated CPU as the drift', () => {
+    const calibration = [
+      { cpu: '0', beforeNs: 3_500_000, afterNs: 3_570_000 },
+      { cpu: '1', beforeNs: 3_500_000, afterNs: 3_010_000 },
+    ];
+    expect(calibrationDrift(calibration)).toBeCloseTo(0.14);
+    expect(calibrationDrift([])).toBeNull();
+  });
+
+  const client = clientResult(counts({ durationMs: 2000, cpu: null }), latencyOf([200_000]));
+  const base = {
+    server: 'go',
+    step: 'rate-10k',
+    repeat: 2,
+    client,
+    serverProcess: null,
+    connections: 100,
+    model: 'open' as const,
+    clientCpuCapacity: 1,
+    machineCores: 2,
+    pinnedApart: true,
+  };
+  const machine = (otherCores: number, drift: number) => ({
+    busyCores: 1,
+    otherCores,
+    softirqCores: 0.1,
+    stealCores: 0,
+    calibration: [{ cpu: '0', beforeNs: 3_500_000, afterNs: 3_500_000 * (1 + drift) }],
+    drift,
+  });
+
+  it('warns of a neighbour above the threshold and of a change of speed, each with its figures', () => {
+    const busy = checkRun({ ...base, machine: machine(OTHER_LOAD_CORES + 0.05, 0) });
+    expect(busy.map((w) => w.code)).toEqual(['machine-busy']);
+    expect(busy[0]!.message).toMatch(/^Other processes kept 0\.15 cores busy during the load \(the machine 1\.00 cores in all/);
+    const drifted = checkRun({ ...base, machine: machine(0, MACHINE_DRIFT + 0.05) });
+    expect(drifted.map((w) => w.code)).toEqual(['machine-drift']);
+    expect(drifted[0]!.message).toMatch(/took 3\.50 ms of CPU before and 4\.38 ms after \(CPU 0, 25 % apart\)/);
+    expect(drifted[0]).toMatchObject({ server: 'go', step: 'rate-10k', repeat: 2 });
+  });
+
+  it('stays quiet on a quiet machine', () => {
+    expect(checkRun({ ...base, machine: machine(0.03, 0.02) })).toEqual([]);
   });
 });

@@ -35,6 +35,10 @@ export const METRICS = {
   },
   serverCores: { label: 'Server cores busy', unit: 'cores', better: null, pick: (r) => r.serverProcess?.cpu?.coresBusy, format: fmtCores },
   clientCores: { label: 'Load generator cores busy', unit: 'cores', better: null, pick: (r) => r.client?.cpu?.coresBusy, format: fmtCores },
+  // The machine around the run: what no process of ours explains, the kernel's network work, the speed's move.
+  otherCores: { label: 'Other processes', unit: 'cores', better: 'lower', pick: (r) => r.machine?.otherCores, format: fmtCores },
+  softirqCores: { label: 'Softirq', unit: 'cores', better: null, pick: (r) => r.machine?.softirqCores, format: fmtCores },
+  machineDrift: { label: 'Machine speed drift', unit: '%', better: 'lower', pick: (r) => r.machine?.drift, format: fmtPct },
   clientUsPerRequest: {
     label: 'Load generator CPU per request',
     unit: 'µs',

@@ -1,3 +1,4 @@
+import { DISTURBED_WARNINGS } from '@kvbench/schemas';
 import { fmtFixed, fmtInt, fmtLatency, fmtPct, fmtRps, fmtUs, roundSig } from './format.js';
 import { AT_LEAST, capacityHeading, capacityLeads, equalRateLeads, fmtTarget, noneHeldText, offeredText, type CapacityLead, type EqualRateLead } from './lead.js';
 import type { MetricKey } from './metrics.js';
@@ -129,6 +130,15 @@ const list = (items: readonly string[]) => (items.length < 2 ? items.join('') : 
 function caveatsOf(view: ScenarioView, capacity: readonly CapacityVerdict[], equal: readonly EqualRateVerdict[]): string[] {
   const caveats: string[] = [];
   const stepOrder = view.steps.map((s) => s.name);
+  const disturbed = view.warnings.filter((w) => DISTURBED_WARNINGS.includes(w.code));
+  if (disturbed.length) {
+    const runs = new Set(disturbed.map((w) => `${w.server} at ${w.step} #${w.repeat}`));
+    const list = [...runs];
+    caveats.push(
+      `The machine was disturbed during ${list.length} run${list.length === 1 ? '' : 's'} (${list.slice(0, 4).join(', ')}${list.length > 4 ? ', …' : ''}: ` +
+        'another process took CPU, or the machine changed speed): the rankings below include them; rerun on a quiet machine before trusting a close call.',
+    );
+  }
   // Series with the same bound steps share one sentence.
   const bound = new Map<string, string[]>();
   for (const s of view.series) {

@@ -77,6 +77,18 @@ export const WARNING_EXPLANATIONS: Record<WarningCode, WarningExplanation> = {
     meaning:
       'The load generator used (nearly) all the CPU it can use, so it — not the server — set the pace: RPS is a floor for the server and cannot rank servers; server CPU µs per request ranks them only at the same offered load.',
   },
+  'machine-busy': {
+    title: 'Another process loaded the machine',
+    severity: 'warning',
+    meaning:
+      'Processes other than the server, the client and the runner took CPU during the load: every figure of that run describes a disturbed machine, and compare refuses to call a regression or an improvement from it.',
+  },
+  'machine-drift': {
+    title: 'The machine changed speed',
+    severity: 'warning',
+    meaning:
+      'The same fixed calibration work took a different CPU time before and after the run (a hypervisor, thermal or frequency change): CPU figures from it are not comparable with other runs, and compare does not judge them.',
+  },
   'shared-cpu': {
     title: 'Client and server shared the CPUs',
     severity: 'caution',

@@ -5,17 +5,21 @@ import {
   ProcSampler,
   cpuBetween,
   describeExit,
+  machineBetween,
   readCpuCounters,
+  readMachineStat,
+  type MachineStat,
   readNofile,
   readRssHighWater,
   type CpuCounters,
   type StopOutcome,
 } from '@kvbench/launcher';
-import type { LoadGenerator, LoadOutcome, LoadProgress } from '@kvbench/load';
+import { calibrateCpus, type CpuSpeed, type LoadGenerator, type LoadOutcome, type LoadProgress } from '@kvbench/load';
 import {
   buildTimeline,
   checkRun,
   clientResult,
+  machineResult,
   serverResult,
   summarizeLatency,
   type ProcReading,
@@ -52,6 +56,9 @@ interface Measured {
   progress: ProgressPoint[];
   loadStart: number;
   window: ReturnType<typeof cpuBetween> | null;
+  /** The whole machine (/proc/stat) and the runner itself over the same window, to tell a neighbour's load. */
+  machineWindow: ReturnType<typeof machineBetween> | null;
+  runnerCpuMs: number | null;
   hung: boolean;
 }
 
@@ -66,6 +73,8 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
   const graceMs = ctx.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), `kvbench-${target.name}-`));
   let live: LiveTarget | null = null;
+  // Before the server starts and after it stops, so the calibration runs on a machine with nothing of ours on it.
+  const speedBefore = await calibrate(ctx);
   try {
     try {
       live = await target.start({
@@ -126,6 +135,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
     const crashedWith = proc && !proc.running ? proc.exitInfo : null;
     const stop: StopOutcome | null = proc && proc.running ? await proc.stop(graceMs) : null;
 
+    const speedAfter = await calibrate(ctx);
     const client = clientResult(outcome, summarizeLatency(outcome.histogram), {
       serviceLatency: outcome.serviceHistogram ? summarizeLatency(outcome.serviceHistogram) : null,
       connect: outcome.connectHistogram ? summarizeLatency(outcome.connectHistogram) : null,
@@ -149,10 +159,19 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
         })
       : null;
 
+    const machine = machineResult({
+      stat: measured.machineWindow,
+      wallMs: outcome.durationMs,
+      serverCpuMs: measured.window?.totalMs ?? null,
+      clientCpuMs: outcome.cpu ? outcome.cpu.userMs + outcome.cpu.sysMs : null,
+      runnerCpuMs: measured.runnerCpuMs,
+      calibration: pairSpeeds(speedBefore, speedAfter),
+    });
     const warnings: Warning[] = checkRun({
       ...where,
       client,
       serverProcess,
+      machine,
       connections: step.connections,
       model: stepModel(step),
       clientCpuCapacity: ctx.generator.cpuCapacity(ctx.pinning.load, step.connections),
@@ -210,6 +229,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
       serverProcess,
       timeline: buildTimeline(measured.progress, measured.serverSamples, measured.clientSamples, measured.loadStart),
       ...(capacity ? { capacity } : {}),
+      ...(machine ? { machine } : {}),
       warnings,
     };
   } finally {
@@ -234,6 +254,8 @@ async function measureLoad(
   let clientSampler: ProcSampler | null = null;
   const progress: ProgressPoint[] = [];
   let windowStart: CpuCounters | null = null;
+  let machineStart: MachineStat | null = null;
+  let runnerStart: CpuCounters | null = null;
   let loadStart = performance.now();
   await serverSampler?.start();
   const watchdog = new HangWatchdog(step.timeoutMs + 5_000, ctx.signal);
@@ -250,6 +272,8 @@ async function measureLoad(
       },
       onLoadStart: () => {
         windowStart = proc ? readCpuCounters(proc.pid) : null;
+        machineStart = readMachineStatOrNull();
+        runnerStart = readCpuCounters(process.pid);
         loadStart = performance.now();
       },
       onProgress: (p) => {
@@ -259,7 +283,11 @@ async function measureLoad(
       },
     });
     const windowEnd = proc ? readCpuCounters(proc.pid) : null;
+    const machineEnd = readMachineStatOrNull();
+    const runnerEnd = readCpuCounters(process.pid);
     const started = windowStart as CpuCounters | null;
+    const machineFrom = machineStart as MachineStat | null;
+    const runnerFrom = runnerStart as CpuCounters | null;
     return {
       outcome,
       serverSamples: serverSampler?.samples ?? [],
@@ -267,6 +295,8 @@ async function measureLoad(
       progress,
       loadStart,
       window: started && windowEnd ? cpuBetween(started, windowEnd) : null,
+      machineWindow: machineFrom && machineEnd ? machineBetween(machineFrom, machineEnd) : null,
+      runnerCpuMs: runnerFrom && runnerEnd ? cpuBetween(runnerFrom, runnerEnd).totalMs : null,
       hung: watchdog.fired,
     };
   } finally {
@@ -274,6 +304,35 @@ async function measureLoad(
     await serverSampler?.stop();
     await (clientSampler as ProcSampler | null)?.stop();
   }
+}
+
+function readMachineStatOrNull(): MachineStat | null {
+  try {
+    return readMachineStat();
+  } catch {
+    return null; // no /proc/stat (not Linux): the run simply has no machine figures
+  }
+}
+
+/**
+ * The machine's speed on the CPUs the run uses (the server's and the client's, or wherever the kernel puts it when
+ * nothing is pinned). Without kvload (an autocannon-only checkout) there is no calibration, and no drift figure.
+ */
+async function calibrate(ctx: RunContext): Promise<CpuSpeed[]> {
+  const cpus = [ctx.pinning.server, ctx.pinning.load].filter((c): c is string => Boolean(c)).join(',');
+  try {
+    return await calibrateCpus(cpus || null);
+  } catch {
+    return [];
+  }
+}
+
+/** Before and after, CPU by CPU. */
+function pairSpeeds(before: readonly CpuSpeed[], after: readonly CpuSpeed[]) {
+  return before.flatMap((b) => {
+    const a = after.find((s) => s.cpu === b.cpu);
+    return a ? [{ cpu: b.cpu, beforeNs: b.ns, afterNs: a.ns }] : [];
+  });
 }
 
 /** Between probes, the server's queues drain and its flush runs, so one probe's backlog does not fail the next. */

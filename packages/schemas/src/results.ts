@@ -22,8 +22,25 @@ export const WarningCode = z.enum([
   'interrupted',
   'client-ceiling',
   'dropped-requests',
+  'machine-busy',
+  'machine-drift',
 ]);
 export type WarningCode = z.infer<typeof WarningCode>;
+
+/** A run carrying one of these was measured on a disturbed machine: its figures are shown, never judged by compare. */
+export const DISTURBED_WARNINGS: readonly WarningCode[] = ['machine-busy', 'machine-drift'];
+/**
+ * machine-busy: other processes busier than this (cores, mean over the load). A quiet machine shows 0.02–0.04
+ * (kernel threads, the tick rounding of /proc/stat); a CPU burner on one core shows 0.6–0.8.
+ */
+export const OTHER_LOAD_CORES = 0.1;
+/**
+ * machine-drift: the calibration work's CPU time moving more than this between before and after a run. On this
+ * project's 2-core VM 12 calibrations in a row stayed within 2.6 % of each other, yet across a few seconds of load
+ * the speed moved up to 10 % on quiet runs (both cores together: the host, not the run). 20 % flags what that
+ * ordinary jitter does not explain, such as the 1.8× swing a review measured here.
+ */
+export const MACHINE_DRIFT = 0.2;
 
 export const WarningSchema = z.strictObject({
   code: WarningCode,
@@ -176,6 +193,38 @@ export const CapacityResultSchema = z.strictObject({
 });
 export type CapacityResult = z.infer<typeof CapacityResultSchema>;
 
+/** One CPU's calibration: the median CPU time of a fixed piece of work (kvload --calibrate) before and after the run. */
+export const CalibrationSchema = z.strictObject({
+  /** The CPU it ran on (a taskset list), or null when nothing is pinned. */
+  cpu: z.string().nullable(),
+  beforeNs: num,
+  afterNs: num,
+});
+export type Calibration = z.infer<typeof CalibrationSchema>;
+
+/**
+ * The machine around one run, so that a disturbed run is a figure with a warning and not a difference between
+ * servers. Cores over the load window, from /proc/stat (in 10 ms units, summed over every CPU).
+ */
+export const MachineSchema = z.strictObject({
+  /** Every CPU's time not idle: elapsed − idle per CPU (a tickless kernel measures idle exactly). */
+  busyCores: num,
+  /** busy − server − load generator − runner: what other processes took (a neighbour), never below 0. */
+  otherCores: num,
+  /**
+   * Of busyCores, the kernel's softirq time. On loopback the sender's softirq does the receiver's TCP work and is
+   * charged to whichever task runs, so part of "server CPU" is the client's sending, and the other way round.
+   */
+  softirqCores: num,
+  /** Time the hypervisor ran something else on our virtual CPUs, where the kernel is told of it. */
+  stealCores: num,
+  /** Before and after the run, per CPU calibrated; empty when kvload was not available. */
+  calibration: z.array(CalibrationSchema),
+  /** The largest |after / before − 1| over the calibrated CPUs: how far the machine's speed moved during the run. */
+  drift: num.nullable(),
+});
+export type Machine = z.infer<typeof MachineSchema>;
+
 export const RunStatus = z.enum(['ok', 'server-crashed', 'server-hung', 'start-failed', 'load-failed', 'interrupted']);
 export type RunStatus = z.infer<typeof RunStatus>;
 
@@ -207,6 +256,8 @@ export const RunSchema = z.strictObject({
   timeline: z.array(TimelinePointSchema),
   /** Capacity steps: the search; the run's client and server figures are those of the best probe that held. */
   capacity: CapacityResultSchema.optional(),
+  /** The machine during the load (absent in files written before kvbench measured it, and on runs that never loaded). */
+  machine: MachineSchema.optional(),
   warnings: z.array(WarningSchema),
 });
 export type Run = z.infer<typeof RunSchema>;

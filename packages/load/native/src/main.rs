@@ -1,7 +1,9 @@
 //! kvload: kvbench's native load generator. It reads one JSON job line on stdin (see job.rs), answers on stdout
 //! with JSON lines — `ready`, `progress` every `progressMs`, then `done` — and stops early on a `stop` line or when
 //! stdin closes (so it never outlives the driver that started it). Errors go to stderr with exit code 2.
+//! `kvload --calibrate` instead times a fixed piece of work on its CPU (see calibrate.rs).
 
+mod calibrate;
 mod draw;
 mod http;
 mod job;
@@ -27,6 +29,10 @@ use crate::worker::{PlanFor, Shared, run_thread};
 fn main() {
     if std::env::args().any(|a| a == "--version") {
         println!("kvload {}", env!("CARGO_PKG_VERSION"));
+        return;
+    }
+    if std::env::args().any(|a| a == "--calibrate") {
+        emit(json!({ "type": "calibration", "nsPerRound": calibrate::calibrate() }));
         return;
     }
     let mut line = String::new();

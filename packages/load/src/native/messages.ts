@@ -56,6 +56,7 @@ export const NativeMessage = z.discriminatedUnion('type', [
     accounted: z.boolean(),
   }),
   z.object({ type: z.literal('dump'), method: z.enum(['GET', 'POST']), path: z.string(), body: z.string().nullable() }),
+  z.object({ type: z.literal('calibration'), nsPerRound: z.array(count).min(1) }),
 ]);
 export type NativeMessage = z.infer<typeof NativeMessage>;
 export type NativeDone = Extract<NativeMessage, { type: 'done' }>;

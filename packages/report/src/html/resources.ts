@@ -1,3 +1,4 @@
+import { MACHINE_DRIFT, OTHER_LOAD_CORES } from '@kvbench/schemas';
 import { shade } from '../colors.js';
 import { escapeHtml } from '../escape.js';
 import { SAME_LOAD_RULE, machineText } from '../leading-metric.js';
@@ -61,9 +62,41 @@ export function resourcesSection(ctx: Ctx): string {
       chart: coresChart,
       table: coresTable,
     }) +
+    machinePairs(ctx) +
     ladderPair(ctx, { title: 'Peak resident memory', metric: 'peakRssBytes', type: 'bar' }) +
     ladderPair(ctx, { title: 'Peak open file descriptors', metric: 'peakFds', type: 'bar', note: 'Sockets, data files and everything else the server held open at its peak — compare with its fd limit under Environment.' }) +
     `</section>`
+  );
+}
+
+/** The machine around each run, where it was measured: a neighbour's load, the kernel's network work, speed drift. */
+function machinePairs(ctx: Ctx): string {
+  if (!ctx.view.sources.some((results) => results.runs.some((r) => r.machine))) return '';
+  return (
+    ladderPair(ctx, {
+      title: 'Other load on the machine',
+      metric: 'otherCores',
+      type: 'bar',
+      note:
+        'Cores busy during the load (from /proc/stat) beyond the server, the load generator and the runner: another process. ' +
+        `Above ${OTHER_LOAD_CORES} the run is flagged as disturbed and compare will not judge it.`,
+    }) +
+    ladderPair(ctx, {
+      title: 'Softirq time',
+      metric: 'softirqCores',
+      type: 'bar',
+      note:
+        "The kernel's softirq share of the busy time (10 ms ticks). On loopback the sender's softirq does the receiver's TCP work and is " +
+        'charged to whichever task runs, so part of the server\'s CPU is the client\'s sending, and the other way round.',
+    }) +
+    ladderPair(ctx, {
+      title: 'Machine speed drift',
+      metric: 'machineDrift',
+      type: 'bar',
+      note:
+        'How far the CPU time of one fixed piece of work (kvload --calibrate, on each CPU used) moved between just before and just after the run. ' +
+        `Above ${MACHINE_DRIFT * 100} % the run is flagged: the machine, not the code, changed.`,
+    })
   );
 }
 

@@ -1,0 +1,37 @@
+import { fileURLToPath } from 'node:url';
+import { exec, tail } from '@kvbench/launcher';
+import { eachCpu, pinned } from '../target.js';
+import { KVLOAD } from './driver.js';
+import { parseLine } from './messages.js';
+
+/** One CPU's speed: the median CPU time of kvload's fixed calibration work there (see native/src/calibrate.rs). */
+export interface CpuSpeed {
+  cpu: string | null;
+  ns: number;
+}
+
+/** Far above the ~30 ms the work takes; only a wedged machine reaches it. */
+const CALIBRATE_TIMEOUT_MS = 10_000;
+
+/**
+ * Times kvload's calibration work on each CPU of a taskset list, one after the other, so that the runner can
+ * compare the machine's speed before and after a run (each CPU once, however often the list names it); without a
+ * list, once, wherever the kernel puts it.
+ */
+export async function calibrateCpus(cpus: string | null): Promise<CpuSpeed[]> {
+  const speeds: CpuSpeed[] = [];
+  for (const cpu of cpus ? [...new Set(eachCpu(cpus))] : [null]) speeds.push({ cpu, ns: await calibrateOne(cpu) });
+  return speeds;
+}
+
+async function calibrateOne(cpu: string | null): Promise<number> {
+  const argv = pinned([KVLOAD, '--calibrate'], cpu ?? undefined);
+  const result = await exec(argv, { cwd: fileURLToPath(new URL('.', import.meta.url)), timeoutMs: CALIBRATE_TIMEOUT_MS });
+  const line = result.output.split('\n').find((l) => l.includes('"calibration"'));
+  const message = result.code === 0 && line ? parseLine(line) : null;
+  if (typeof message !== 'object' || message?.type !== 'calibration') {
+    throw new Error(`\`${argv.join(' ')}\` gave no calibration (exit ${result.code}): ${tail(result.output, 3)}`);
+  }
+  const sorted = [...message.nsPerRound].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}

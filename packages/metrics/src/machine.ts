@@ -1,0 +1,38 @@
+import type { Calibration, Machine } from '@kvbench/schemas';
+
+/** What the runner read around one load, for `machineResult`. */
+export interface MachineObservations {
+  /** Machine-wide CPU over the load window, ms summed over every CPU (from /proc/stat); null if unreadable. */
+  stat: { busyMs: number; softirqMs: number; stealMs: number } | null;
+  wallMs: number;
+  /** The CPU over the same window of each process kvbench itself ran; null where it is unknown. */
+  serverCpuMs: number | null;
+  clientCpuMs: number | null;
+  runnerCpuMs: number | null;
+  calibration: readonly Calibration[];
+}
+
+/**
+ * The machine around a run: how busy it was, how much of that no process of ours explains (a neighbour), and how
+ * far its speed moved between the calibrations before and after. Null without /proc/stat or a load window.
+ */
+export function machineResult(obs: MachineObservations): Machine | null {
+  if (!obs.stat || obs.wallMs <= 0) return null;
+  const cores = (ms: number) => ms / obs.wallMs;
+  const ours = (obs.serverCpuMs ?? 0) + (obs.clientCpuMs ?? 0) + (obs.runnerCpuMs ?? 0);
+  return {
+    busyCores: cores(obs.stat.busyMs),
+    // /proc/stat counts 10 ms ticks and ours is to the ns, so a quiet machine can come out a tick below zero.
+    otherCores: Math.max(0, cores(obs.stat.busyMs - ours)),
+    softirqCores: cores(obs.stat.softirqMs),
+    stealCores: cores(obs.stat.stealMs),
+    calibration: [...obs.calibration],
+    drift: calibrationDrift(obs.calibration),
+  };
+}
+
+/** The largest |after / before − 1| over the CPUs calibrated; null when none was. */
+export function calibrationDrift(calibration: readonly Calibration[]): number | null {
+  const moves = calibration.filter((c) => c.beforeNs > 0).map((c) => Math.abs(c.afterNs / c.beforeNs - 1));
+  return moves.length ? Math.max(...moves) : null;
+}
