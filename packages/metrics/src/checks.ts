@@ -56,27 +56,8 @@ export function checkRun(input: CheckInput): Warning[] {
     });
   }
 
-  // Little's law: in flight = throughput × time in system. With a closed loop of C connections kept busy, the
-  // measured in-flight should be close to C; far less means the client could not keep them busy.
-  const inFlight = (client.completed / (client.durationMs / 1000)) * (client.latency.meanUs / 1e6);
-  const expected = Math.min(input.connections, client.sent);
-  // An open-model step keeps as many in flight as its rate needs, not the connection cap: no such expectation.
-  if (input.model === 'closed' && client.completed >= 2 * expected && expected > 0 && client.durationMs > 0) {
-    const ratio = inFlight / expected;
-    if (Math.abs(ratio - 1) > LITTLE_TOLERANCE) {
-      warnings.push({
-        ...where,
-        code: 'littles-law',
-        message:
-          `Little's law: completed/s × mean latency = ${inFlight.toFixed(0)} requests in flight, but ` +
-          `${expected} were allowed (ratio ${ratio.toFixed(2)}). ` +
-          (ratio < 1
-            ? 'The client did not keep every connection busy (time spent outside requests, e.g. its own CPU or connection set-up), so latency understates what a saturated server would show.'
-            : 'Latency is longer than throughput implies: requests queued outside the measured window (e.g. connection set-up or retries).'),
-      });
-    }
-  }
-
+  const littles = littlesLaw(input, clientCores);
+  if (littles) warnings.push({ ...where, code: 'littles-law', message: littles });
   if (client.dropped > 0) {
     warnings.push({
       ...where,
@@ -100,18 +81,8 @@ export function checkRun(input: CheckInput): Warning[] {
       message: `${client.failures.incomplete} requests were sent but never answered before the step ended.`,
     });
   }
-  const serverEmfile = serverProcess?.openFileErrors ?? 0;
-  const clientEmfile = client.failures.clientOpenFileErrors;
-  if (serverEmfile + clientEmfile > 0) {
-    warnings.push({
-      ...where,
-      code: 'open-file-errors',
-      message:
-        `Open-file errors: ${serverEmfile} in ${input.server}'s stderr, ${clientEmfile} in the client. ` +
-        `The process ran out of file descriptors (its RLIMIT_NOFILE soft limit) while ~${input.connections} ` +
-        `connections were open.`,
-    });
-  }
+  const openFiles = openFileTrouble(input);
+  if (openFiles) warnings.push({ ...where, code: 'open-file-errors', message: openFiles });
   warnings.push(...machineWarnings(input, where));
   if (client.durationMs < SHORT_STEP_MS) {
     warnings.push({
@@ -134,6 +105,88 @@ export function checkRun(input: CheckInput): Warning[] {
     }
   }
   return warnings;
+}
+
+/**
+ * Little's law: in flight = throughput × time in system. With a closed loop of C connections kept busy, the measured
+ * in-flight should be close to C. When it is not, the message names the side the evidence points to: the server's
+ * descriptors (connections it could not accept), the client's CPU, or neither.
+ */
+function littlesLaw(input: CheckInput, clientCores: number | undefined): string | null {
+  const { client } = input;
+  const expected = Math.min(input.connections, client.sent);
+  // An open-model step keeps as many in flight as its rate needs, not the connection cap: no such expectation.
+  if (input.model !== 'closed' || client.completed < 2 * expected || expected <= 0 || client.durationMs <= 0) return null;
+  const inFlight = (client.completed / (client.durationMs / 1000)) * (client.latency.meanUs / 1e6);
+  const ratio = inFlight / expected;
+  if (Math.abs(ratio - 1) <= LITTLE_TOLERANCE) return null;
+  const head =
+    `Little's law: completed/s × mean latency = ${inFlight.toFixed(0)} requests in flight, but ${expected} were ` +
+    `allowed (ratio ${ratio.toFixed(2)}). `;
+  if (ratio > 1) {
+    return head + 'Latency is longer than throughput implies: requests queued outside the measured window (e.g. connection set-up or retries).';
+  }
+  const limit = fdShortfall(input);
+  if (limit) {
+    return (
+      head +
+      `${input.server} could not take every connection: ${limit}, so the client's requests waited to be accepted ` +
+      'rather than being answered, and the figures describe the limit, not the server.'
+    );
+  }
+  if (clientCores !== undefined && clientCores >= CLIENT_BOUND_SHARE * input.clientCpuCapacity) {
+    return head + `The client was short of CPU (${clientCores.toFixed(2)} of ${input.clientCpuCapacity} core(s)) and could not keep every connection busy, so latency understates what a saturated server would show.`;
+  }
+  return (
+    head +
+    'Neither the server\'s descriptors nor the client\'s CPU explain it: connections spent time outside requests ' +
+    '(set-up, or waiting on the client\'s scheduling), so latency understates what a saturated server would show.'
+  );
+}
+
+/**
+ * Why the server could not hold the step's connections open, in words, or null: its actual soft limit (read from
+ * /proc after start) below the connections, with the peak of its descriptors at that limit or its stderr saying so.
+ */
+function fdShortfall(input: CheckInput): string | null {
+  const server = input.serverProcess;
+  const soft = server?.nofile?.soft;
+  if (!server || soft === undefined || soft < 0 || soft >= input.connections) return null;
+  const atLimit = server.peakFds !== null && server.peakFds >= soft - FD_RESERVE;
+  if (!atLimit && server.openFileErrors === 0) return null;
+  const peak = server.peakFds === null ? '' : ` (peak ${server.peakFds} open)`;
+  return `its open-file limit is ${soft}${peak} for ${input.connections} connections`;
+}
+
+/** Descriptors a server holds besides its connections: stdio, the listener, data files, the runtime's own. */
+const FD_RESERVE = 32;
+/** p99 this many times p50: the tail is a queue (connections waiting to be accepted), not service time. */
+const QUEUE_TAIL_RATIO = 20;
+
+/**
+ * Open-file trouble: EMFILE in either side's output, or — when the server logs nothing and the sampler missed the
+ * peak — a soft limit below the step's connections together with a tail many times the median, which is what
+ * connections waiting in the accept queue look like.
+ */
+function openFileTrouble(input: CheckInput): string | null {
+  const { client, serverProcess } = input;
+  const serverEmfile = serverProcess?.openFileErrors ?? 0;
+  const clientEmfile = client.failures.clientOpenFileErrors;
+  if (serverEmfile + clientEmfile > 0) {
+    return (
+      `Open-file errors: ${serverEmfile} in ${input.server}'s stderr, ${clientEmfile} in the client. ` +
+      `The process ran out of file descriptors (its RLIMIT_NOFILE soft limit) while ~${input.connections} ` +
+      'connections were open.'
+    );
+  }
+  const soft = serverProcess?.nofile?.soft;
+  const { p50Us, p99Us, count } = client.latency;
+  if (soft === undefined || soft < 0 || soft >= input.connections || count === 0 || p99Us < QUEUE_TAIL_RATIO * p50Us) return null;
+  return (
+    `${input.server}'s open-file limit is ${soft}, below the ${input.connections} connections of this step, and p99 ` +
+    `(${(p99Us / 1000).toFixed(1)} ms) is ${Math.round(p99Us / p50Us)}× p50: connections waited to be accepted. ` +
+    `${input.server} logged no open-file error${serverProcess?.peakFds !== null ? ` and its sampled peak was ${serverProcess?.peakFds} descriptors` : ''}, but the limit, not its speed, shaped this tail.`
+  );
 }
 
 /** A disturbed machine: a neighbour's load, or a change of speed between the calibrations around the run. */

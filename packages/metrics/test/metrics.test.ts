@@ -135,6 +135,35 @@ describe('checks', () => {
     expect(codes).toContain('littles-law');
   });
 
+  const fdLimited = (peakFds: number | null) => ({
+    ...serverResult({ samples: [], requests: 1000, openFileErrors: 0, stderrTail: [], exit: null, nofile: { soft: 64, hard: 4096 } }),
+    peakFds,
+  });
+
+  it("names the server's open-file limit, not the client, when Little's law falls short at the limit", () => {
+    const client = clientResult(counts({ durationMs: 2000, cpu: { userMs: 100, sysMs: 50 } }), latencyOf([10_000]));
+    const warning = checkRun({ ...base, client, serverProcess: fdLimited(60) }).find((w) => w.code === 'littles-law');
+    expect(warning?.message).toMatch(/go could not take every connection: its open-file limit is 64 \(peak 60 open\) for 100 connections, so the client's requests waited to be accepted/);
+    expect(warning?.message).not.toMatch(/client did not keep|short of CPU/);
+  });
+
+  it("blames the client's CPU for a Little's-law shortfall only when the client was near its capacity", () => {
+    const busy = clientResult(counts({ durationMs: 2000, cpu: { userMs: 1600, sysMs: 200 } }), latencyOf([10_000]));
+    expect(checkRun({ ...base, client: busy }).find((w) => w.code === 'littles-law')?.message).toMatch(/The client was short of CPU \(0\.90 of 1 core\(s\)\)/);
+    const idle = clientResult(counts({ durationMs: 2000, cpu: { userMs: 100, sysMs: 50 } }), latencyOf([10_000]));
+    expect(checkRun({ ...base, client: idle }).find((w) => w.code === 'littles-law')?.message).toMatch(/Neither the server's descriptors nor the client's CPU explain it/);
+  });
+
+  it('gives the open-file warning to a limit below the connections with a queue-shaped tail, though the server logged nothing', () => {
+    const tail = [...Array(950).fill(2_000), ...Array(50).fill(900_000)];
+    const client = clientResult(counts({ durationMs: 2000, cpu: null }), latencyOf(tail));
+    const warning = checkRun({ ...base, client, serverProcess: fdLimited(null) }).find((w) => w.code === 'open-file-errors');
+    expect(warning?.message).toMatch(/^go's open-file limit is 64, below the 100 connections of this step, and p99 \(9\d\d\.\d ms\) is \d+× p50: connections waited to be accepted/);
+    // The same tail with a limit above the connections is someone else's story.
+    const roomy = { ...fdLimited(null), nofile: { soft: 4096, hard: 4096 } };
+    expect(checkRun({ ...base, client, serverProcess: roomy }).map((w) => w.code)).not.toContain('open-file-errors');
+  });
+
   it("stays quiet when Little's law holds: 500 req/s × 200 ms = 100 in flight", () => {
     const client = clientResult(counts({ durationMs: 2000, cpu: null }), latencyOf([200_000]));
     expect(checkRun({ ...base, client }).map((w) => w.code)).not.toContain('littles-law');

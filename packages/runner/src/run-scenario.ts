@@ -9,7 +9,7 @@ import { pinSelf, resolvePinning } from './pinning.js';
 import { makePlan, type PlanItem } from './plan.js';
 import { resultsId, writeResults } from './results-file.js';
 import type { LoadedScenario } from './scenario-file.js';
-import type { Target } from './targets.js';
+import { UrlTarget, type Target } from './targets.js';
 
 /** What the runner tells whoever is watching (the CLI's terminal view, or nothing in tests). */
 export interface RunReporter {
@@ -56,6 +56,15 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const repeat = options.repeat ?? scenario.repeat;
   const seed = options.seed ?? scenario.seed;
   const fdLimit = options.fdLimit ?? scenario.fdLimit;
+  const external = options.targets.filter((t) => t instanceof UrlTarget).map((t) => t.name);
+  if (fdLimit && external.length) {
+    // Recording a limit that was never applied would mislabel every figure of the run (review: measurement B-nofile).
+    throw new Error(
+      `an open-file limit (${fdLimit.soft}${fdLimit.hard === undefined ? '' : `:${fdLimit.hard}`}) applies only to servers kvbench ` +
+        `starts, and ${external.join(', ')} is already running at its URL: set its limit where you start it ` +
+        '(e.g. `ulimit -n 256` in its shell), or drop --fd-limit / the scenario\'s fdLimit',
+    );
+  }
   const pinning = resolvePinning({ ...scenario.pinning, ...options.pinning }, options.noPin ?? false, os.availableParallelism());
   const machineCores = pinning.server && pinning.load
     ? countCpus(pinning.server) + countCpus(pinning.load)

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeServer, killAllChildren, liveChildren } from '@kvbench/launcher';
 import { ScenarioSchema, type ScenarioInput } from '@kvbench/schemas';
-import { ManifestTarget, readResults, runScenario, type Target } from '../src/index.js';
+import { ManifestTarget, UrlTarget, readResults, runScenario, type Target } from '../src/index.js';
 
 afterEach(() => killAllChildren());
 
@@ -86,6 +86,20 @@ describe('runScenario', () => {
     expect(results.environment.pinning.mode).toBe(os.availableParallelism() >= 2 ? 'auto' : 'off');
     expect(liveChildren()).toBe(0);
   }, 60_000);
+
+  it('refuses an open-file limit it cannot apply to a server already running, before measuring anything', async () => {
+    const dir = await resultsDir();
+    await expect(
+      runScenario({
+        repoRoot: process.cwd(),
+        loaded: small(),
+        targets: [new UrlTarget('elsewhere', 'http://127.0.0.1:1')],
+        resultsDir: dir,
+        fdLimit: { soft: 256 },
+      }),
+    ).rejects.toThrow(/applies only to servers kvbench starts, and elsewhere is already running at its URL: set its limit where you start it/);
+    expect(await readdir(dir)).toEqual([]);
+  });
 
   it('records a server that crashes under load, and goes on with the next one', async () => {
     const { results } = await runScenario({
