@@ -209,7 +209,10 @@ export type Calibration = z.infer<typeof CalibrationSchema>;
 export const MachineSchema = z.strictObject({
   /** Every CPU's time not idle: elapsed − idle per CPU (a tickless kernel measures idle exactly). */
   busyCores: num,
-  /** busy − server − load generator − runner: what other processes took (a neighbour), never below 0. */
+  /**
+   * busy − server − load generator − runner − softirq: what other processes took (a neighbour), never below 0.
+   * Softirq is left out because on loopback it is our own traffic, often run on an idle CPU and charged to no task.
+   */
   otherCores: num,
   /**
    * Of busyCores, the kernel's softirq time. On loopback the sender's softirq does the receiver's TCP work and is

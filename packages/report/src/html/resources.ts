@@ -78,7 +78,7 @@ function machinePairs(ctx: Ctx): string {
       metric: 'otherCores',
       type: 'bar',
       note:
-        'Cores busy during the load (from /proc/stat) beyond the server, the load generator and the runner: another process. ' +
+        'Cores busy during the load (from /proc/stat) beyond the server, the load generator, the runner and the kernel\'s softirq (network) work: another process. ' +
         `Above ${OTHER_LOAD_CORES} the run is flagged as disturbed and compare will not judge it.`,
     }) +
     ladderPair(ctx, {
