@@ -254,13 +254,17 @@ function build(input: BuildInput): Comparison {
  * load, or a change of the machine's speed): no rule on the repeats can tell that from a change of the code.
  */
 function disturbance(sides: ReadonlyArray<readonly [Group, string]>): string | null {
-  const found = sides.flatMap(([group, name]) =>
-    group.runs.flatMap((run) =>
-      run.warnings.filter((w) => DISTURBED_WARNINGS.includes(w.code)).map((w) => `${name} repeat ${run.repeat} (${w.code})`),
-    ),
-  );
+  const found = sides.flatMap(([group, name]) => {
+    const byCode = new Map<string, number[]>();
+    for (const run of group.runs) {
+      for (const w of run.warnings) {
+        if (DISTURBED_WARNINGS.includes(w.code)) byCode.set(w.code, [...(byCode.get(w.code) ?? []), run.repeat]);
+      }
+    }
+    return [...byCode].map(([code, repeats]) => `${name} repeat${repeats.length > 1 ? 's' : ''} ${repeats.join(', ')} (${code})`);
+  });
   if (found.length === 0) return null;
-  return `the machine was disturbed during ${found.join(', ')}; rerun on a quiet machine`;
+  return `the machine was disturbed during ${found.join('; ')}; rerun on a quiet machine`;
 }
 
 export function ruleSummary(alpha = DEFAULT_ALPHA, tAlpha = DEFAULT_T_ALPHA): string {
