@@ -52,8 +52,9 @@ export function compare(baseline: Results, current: Results, options: CompareOpt
         `current ${JSON.stringify(current.scenario.thresholds)})`,
     );
   }
+  // First among the notes: it decides how to read every row.
   const machineNote = machineDifference(baseline, current);
-  if (machineNote) warnings.push(machineNote);
+  if (machineNote) warnings.unshift(machineNote);
   for (const [results, role] of [
     [baseline, 'baseline'],
     [current, 'current run'],
@@ -70,6 +71,7 @@ export function compare(baseline: Results, current: Results, options: CompareOpt
     sources,
     warnings,
     options,
+    ...(machineNote ? { notJudged: 'the two runs come from different machines (see the first note)' } : {}),
   });
 }
 
@@ -127,6 +129,8 @@ interface BuildInput {
   sources: [Source, Source];
   warnings: string[];
   options: CompareOptions;
+  /** Why no row gets a verdict (runs from different machines); rows still show their changes. */
+  notJudged?: string;
 }
 
 function build(input: BuildInput): Comparison {
@@ -198,7 +202,7 @@ function build(input: BuildInput): Comparison {
     if (disturbed) warnings.push(`${groupName(h)} is not judged: ${disturbed}`);
     for (const metric of METRICS) {
       const threshold = thresholds[metric.key];
-      const notJudged = disturbed ?? metric.notJudged?.([...b.runs, ...h.runs].filter(metric.fromRun)) ?? null;
+      const notJudged = input.notJudged ?? disturbed ?? metric.notJudged?.([...b.runs, ...h.runs].filter(metric.fromRun)) ?? null;
       const decision = decide({
         baseline: valuesOf(metric, b.runs),
         current: valuesOf(metric, h.runs),
@@ -333,7 +337,8 @@ function machineDifference(baseline: Results, current: Results): string | null {
   if (diffs.length === 0) return null;
   return (
     `the baseline and the current run come from different machines (${diffs.join(', ')}): machine-to-machine ` +
-    'differences can exceed any threshold, so a same-run A/B (`kvbench ab`) is the fair test'
+    'differences can exceed any threshold and no rule on the repeats can tell them from a change of the code, so ' +
+    'no row is judged; a same-run A/B (`kvbench ab`) is the fair test'
   );
 }
 

@@ -13,8 +13,9 @@ const WORDS: Record<Verdict, string> = {
 };
 
 /**
- * GitHub-flavoured Markdown for $GITHUB_STEP_SUMMARY or a pull-request comment: a headline with the counts, one
- * table row per (server, step, metric) with regressions first, then the rule and what weakens the comparison.
+ * GitHub-flavoured Markdown for $GITHUB_STEP_SUMMARY or a pull-request comment: a headline with the counts, the notes
+ * that decide how to read it (a change of machine, a disturbed run), then the rows that moved beyond their threshold
+ * with regressions first, the rest folded, and the rule last.
  */
 export function renderComparisonMarkdown(comparison: Comparison): string {
   const count = (verdict: Verdict) => comparison.rows.filter((row) => row.verdict === verdict).length;
@@ -27,14 +28,34 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
       `${count('no-change')} no change${notCompared ? `, ${notCompared} not compared` : ''}.`,
     '',
     `Baseline: ${describeSource(comparison.baseline)} · Current: ${describeSource(comparison.current)}`,
-    '',
-    '| server | step | metric | baseline | current | change | verdict | why |',
-    '|---|---|---|--:|--:|--:|---|---|',
   ];
+  if (comparison.warnings.length) {
+    lines.push('', 'Notes:', ...comparison.warnings.map((warning) => `- ${escape(warning)}`));
+  }
   const rows = comparison.rows
     .map((row, index) => ({ row, index }))
     .sort((a, b) => ORDER[a.row.verdict] - ORDER[b.row.verdict] || a.index - b.index)
     .map(({ row }) => row);
+  const moved = rows.filter(beyondThreshold);
+  const rest = rows.filter((row) => !beyondThreshold(row));
+  lines.push('', moved.length ? 'Beyond their threshold:' : 'Nothing moved beyond its threshold.');
+  if (moved.length) lines.push('', ...table(moved));
+  if (rest.length) {
+    lines.push('', `<details><summary>${plural(rest.length, 'row')} within threshold or not compared</summary>`, '', ...table(rest), '', '</details>');
+  }
+  lines.push('', `Rule: ${escape(comparison.rule)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** A row a reader must see: a verdict, or a change past the threshold that the rule held back (and says why). */
+function beyondThreshold(row: ComparisonRow): boolean {
+  if (row.verdict === 'regression' || row.verdict === 'improvement') return true;
+  if (row.verdict === 'not-compared' || row.changePct === null) return false;
+  return Math.abs(row.changePct) > row.thresholdPct;
+}
+
+function table(rows: readonly ComparisonRow[]): string[] {
+  const lines = ['| server | step | metric | baseline | current | change | verdict | why |', '|---|---|---|--:|--:|--:|---|---|'];
   for (const row of rows) {
     const cells = [
       escape(serverName(row)),
@@ -48,11 +69,7 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
-  lines.push('', `Rule: ${escape(comparison.rule)}`);
-  if (comparison.warnings.length) {
-    lines.push('', 'Notes:', ...comparison.warnings.map((warning) => `- ${escape(warning)}`));
-  }
-  return `${lines.join('\n')}\n`;
+  return lines;
 }
 
 /** "312 µs (305–320, n=3)": the median, and the range of repeats it was judged with. */

@@ -157,12 +157,17 @@ describe('compare', () => {
     expect(failures).toMatchObject({ verdict: 'regression', changePct: null });
   });
 
-  it('says when the two runs come from different machines', () => {
+  it('judges nothing across two machines, says so first, and never calls the move an improvement', () => {
     const baseline = resultsOf(repeatsOf(typical), { hostname: 'laptop', cpuModel: 'Fast CPU' });
-    const comparison = compare(baseline, resultsOf(repeatsOf(typical)));
-    expect(comparison.warnings.join('\n')).toMatch(
-      /different machines \(CPU "Fast CPU" vs "Test CPU @ 2.0GHz", host laptop vs ci-box\).*same-run A\/B/,
+    const faster = resultsOf(repeatsOf({ ...typical, rps: 6000, cpuUsPerRequest: 130 }));
+    const comparison = compare(baseline, faster);
+    expect(comparison.warnings[0]).toMatch(
+      /^the baseline and the current run come from different machines \(CPU "Fast CPU" vs "Test CPU @ 2.0GHz", host laptop vs ci-box\).*no row is judged; a same-run A\/B/,
     );
+    expect(comparison.verdict).toBe('no-change');
+    const cpu = comparison.rows.find((r) => r.metric === 'cpuPerRequest')!;
+    expect(cpu).toMatchObject({ verdict: 'no-change', changePct: -50 });
+    expect(cpu.reason).toBe('not judged: 50% lower, better, but the two runs come from different machines (see the first note)');
   });
 
   it('skips a step whose load differs between the runs, and says why', () => {

@@ -35,6 +35,20 @@ describe('renderComparisonMarkdown', () => {
     expect(tableRows.slice(2).every((row) => row.includes('| no change |'))).toBe(true);
   });
 
+  it('shows the rows beyond their threshold and folds the rest', () => {
+    const [shown, folded] = markdown.split('<details>');
+    expect(shown).toMatch(/\nBeyond their threshold:\n/);
+    expect(shown!.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| server'))).toHaveLength(2);
+    expect(folded).toMatch(/^<summary>10 rows within threshold or not compared<\/summary>/);
+    expect(folded).toContain('</details>');
+  });
+
+  it('puts the notes that decide how to read it before any row', () => {
+    const acrossMachines = renderComparisonMarkdown(compare(resultsOf(repeatsOf(typical), { hostname: 'laptop' }), resultsOf(repeatsOf(typical))));
+    expect(acrossMachines.indexOf('Notes:\n- the baseline and the current run come from different machines')).toBeGreaterThan(0);
+    expect(acrossMachines.indexOf('Notes:')).toBeLessThan(acrossMachines.indexOf('| server |'));
+  });
+
   it('uses plain words, no emoji, for verdicts', () => {
     expect(markdown).not.toMatch(/\p{Extended_Pictographic}/u);
   });
