@@ -1,6 +1,6 @@
 import { DISTURBED_WARNINGS, type Results, type Run, type Thresholds } from '@kvbench/schemas';
 import { CompareInputError } from './errors.js';
-import { METRICS, valuesOf } from './metrics.js';
+import { METRICS, metricSpec, valuesOf } from './metrics.js';
 import { DEFAULT_ALPHA, DEFAULT_T_ALPHA, decide } from './rule.js';
 import type { Comparison, ComparisonRow, Source } from './schema.js';
 
@@ -109,9 +109,21 @@ export function compareVariants(results: Results, options: VariantOptions = {}):
   });
 }
 
-/** 1 when any metric regressed, else 0 (2, bad input, is the CLI's: see EXIT_BAD_INPUT). */
+/** Only a gate metric's regression makes the comparison one; a regression elsewhere still keeps it from "improvement". */
+export function overallVerdict(rows: readonly ComparisonRow[]): Comparison['verdict'] {
+  if (rows.some((r) => r.verdict === 'regression' && metricSpec(r.metric).gate)) return 'regression';
+  if (rows.some((r) => r.verdict === 'improvement') && !rows.some((r) => r.verdict === 'regression')) return 'improvement';
+  return 'no-change';
+}
+
+/** 1 when a gate metric regressed, else 0 (2, bad input, is the CLI's: see EXIT_BAD_INPUT). */
 export function exitCodeFor(comparison: Comparison): 0 | 1 {
-  return comparison.rows.some((row) => row.verdict === 'regression') ? 1 : 0;
+  return gateRegressions(comparison).length ? 1 : 0;
+}
+
+/** The rows that fail a comparison: regressions of the gate metrics (CPU per request, failed requests). */
+export function gateRegressions(comparison: Comparison): ComparisonRow[] {
+  return comparison.rows.filter((row) => row.verdict === 'regression' && metricSpec(row.metric).gate);
 }
 
 interface Group {
@@ -235,11 +247,7 @@ function build(input: BuildInput): Comparison {
     );
   }
 
-  const verdict = rows.some((r) => r.verdict === 'regression')
-    ? 'regression'
-    : rows.some((r) => r.verdict === 'improvement')
-      ? 'improvement'
-      : 'no-change';
+  const verdict = overallVerdict(rows);
   return {
     kind: 'kvbench.comparison',
     schemaVersion: 1,

@@ -1,4 +1,5 @@
 import type { MetricUnit } from './metrics.js';
+import type { Spread } from './schema.js';
 
 const thousands = (value: number, digits = 0) =>
   value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -28,4 +29,20 @@ export function formatChange(changePct: number | null, baselineMedian: number | 
   if (changePct === 0) return '0%';
   const text = `${Math.abs(changePct).toFixed(1)}%`;
   return changePct > 0 ? `+${text}` : `−${text}`;
+}
+
+/** "312 µs (305–320, n=3)": the median, and the range of repeats it was judged with. */
+export function formatSpread(s: Spread | null, unit: MetricUnit): string {
+  if (s === null) return 'n/a';
+  const median = formatValue(s.median, unit);
+  if (s.n < 2) return `${median} (n=${s.n})`;
+  const suffix = (text: string) => text.slice(text.lastIndexOf(' '));
+  let low = formatValue(s.min, unit);
+  let high = formatValue(s.max, unit);
+  // The range in the median's unit needs no unit of its own: "9.00 ms (8.91–9.09, n=3)".
+  if (median.includes(' ') && suffix(low) === suffix(median) && suffix(high) === suffix(median)) {
+    low = low.slice(0, low.lastIndexOf(' '));
+    high = high.slice(0, high.lastIndexOf(' '));
+  }
+  return `${median} (${low}–${high}, n=${s.n})`;
 }

@@ -2,12 +2,15 @@ export {
   compare,
   compareVariants,
   exitCodeFor,
+  gateRegressions,
+  overallVerdict,
   ruleSummary,
   type CompareOptions,
   type VariantOptions,
 } from './compare.js';
+export { confirmRegressions, flaggedForRerun } from './confirm.js';
 export * from './errors.js';
-export { formatChange, formatValue } from './format.js';
+export { formatChange, formatSpread, formatValue } from './format.js';
 export { compareFiles, loadForCompare, loadResultsFile, type LoadedPair } from './load.js';
 export { renderComparisonMarkdown } from './markdown.js';
 export { METRICS, metricSpec, type MetricSpec, type MetricUnit } from './metrics.js';

@@ -1,7 +1,7 @@
 import { nameOf, serverName } from './compare.js';
-import { formatChange, formatValue } from './format.js';
-import { metricSpec } from './metrics.js';
-import type { Comparison, ComparisonRow, Source, Spread, Verdict } from './schema.js';
+import { formatChange, formatSpread } from './format.js';
+import { METRICS, metricSpec } from './metrics.js';
+import type { Comparison, ComparisonRow, Source, Verdict } from './schema.js';
 
 const ORDER: Record<Verdict, number> = { regression: 0, improvement: 1, 'no-change': 2, 'not-compared': 3 };
 /** Plain words, no emoji: a job summary is read in many places, screen readers among them. */
@@ -24,7 +24,7 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
   const lines = [
     `## kvbench comparison: ${escape(comparison.scenario)}`,
     '',
-    `**${plural(count('regression'), 'regression')}**, ${plural(count('improvement'), 'improvement')}, ` +
+    `**${plural(count('regression'), 'regression')}**${gateNote(comparison)}, ${plural(count('improvement'), 'improvement')}, ` +
       `${count('no-change')} no change${notCompared ? `, ${notCompared} not compared` : ''}.`,
     '',
     `Baseline: ${describeSource(comparison.baseline)} · Current: ${describeSource(comparison.current)}`,
@@ -47,6 +47,15 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** " (1 failing the gate)" when some regressions are of metrics that do not gate: which ones fail the build. */
+function gateNote(comparison: Comparison): string {
+  const regressions = comparison.rows.filter((row) => row.verdict === 'regression');
+  const gating = regressions.filter((row) => metricSpec(row.metric).gate).length;
+  if (gating === regressions.length) return '';
+  const gates = METRICS.filter((m) => m.gate).map((m) => m.label).join(', ');
+  return ` (${gating} failing the gate: ${gates})`;
+}
+
 /** A row a reader must see: a verdict, or a change past the threshold that the rule held back (and says why). */
 function beyondThreshold(row: ComparisonRow): boolean {
   if (row.verdict === 'regression' || row.verdict === 'improvement') return true;
@@ -61,8 +70,8 @@ function table(rows: readonly ComparisonRow[]): string[] {
       escape(serverName(row)),
       escape(row.step),
       escape(metricSpec(row.metric).label),
-      escape(side(row.baseline, row)),
-      escape(side(row.current, row)),
+      escape(formatSpread(row.baseline, metricSpec(row.metric).unit)),
+      escape(formatSpread(row.current, metricSpec(row.metric).unit)),
       escape(formatChange(row.changePct, row.baseline?.median ?? null)),
       WORDS[row.verdict],
       escape(row.reason),
@@ -70,23 +79,6 @@ function table(rows: readonly ComparisonRow[]): string[] {
     lines.push(`| ${cells.join(' | ')} |`);
   }
   return lines;
-}
-
-/** "312 µs (305–320, n=3)": the median, and the range of repeats it was judged with. */
-function side(s: Spread | null, row: ComparisonRow): string {
-  if (s === null) return 'n/a';
-  const unit = metricSpec(row.metric).unit;
-  const median = formatValue(s.median, unit);
-  if (s.n < 2) return `${median} (n=${s.n})`;
-  const suffix = (text: string) => text.slice(text.lastIndexOf(' '));
-  let low = formatValue(s.min, unit);
-  let high = formatValue(s.max, unit);
-  // The range in the median's unit needs no unit of its own: "9.00 ms (8.91–9.09, n=3)".
-  if (median.includes(' ') && suffix(low) === suffix(median) && suffix(high) === suffix(median)) {
-    low = low.slice(0, low.lastIndexOf(' '));
-    high = high.slice(0, high.lastIndexOf(' '));
-  }
-  return `${median} (${low}–${high}, n=${s.n})`;
 }
 
 function describeSource(source: Source): string {

@@ -18,6 +18,11 @@ export interface MetricSpec {
    * as failed requests, which is exactly what a regression check must see.
    */
   fromRun: (run: Run) => boolean;
+  /**
+   * A gate metric's regression fails the comparison (exit 1). The others are judged and shown the same way, but a
+   * short run's tail or a client-paced RPS does not fail a build on its own.
+   */
+  gate: boolean;
   /** Why this figure gets no verdict from these runs (it is still shown), or null when it is judged. */
   notJudged?: (runs: readonly Run[]) => string | null;
 }
@@ -43,7 +48,10 @@ function p99NotJudged(runs: readonly Run[]): string | null {
 
 const finished = (run: Run) => run.status === 'ok';
 
-/** In the order of the comparison: CPU per request leads (RPS on a 2-core box often measures the client). */
+/**
+ * In the order of the comparison: CPU per request leads and gates (RPS on a 2-core box often measures the client);
+ * failed requests gate too (a server that now fails is broken, whatever its speed).
+ */
 export const METRICS: readonly MetricSpec[] = [
   {
     key: 'cpuPerRequest',
@@ -51,6 +59,7 @@ export const METRICS: readonly MetricSpec[] = [
     unit: 'us',
     better: 'lower',
     value: (run) => run.serverProcess?.cpu?.usPerRequest ?? null,
+    gate: true,
     fromRun: finished,
   },
   {
@@ -59,6 +68,7 @@ export const METRICS: readonly MetricSpec[] = [
     unit: 'rps',
     better: 'higher',
     value: (run) => run.client?.rps ?? null,
+    gate: false,
     fromRun: finished,
   },
   {
@@ -67,6 +77,7 @@ export const METRICS: readonly MetricSpec[] = [
     unit: 'us',
     better: 'lower',
     value: (run) => run.client?.latency.p50Us ?? null,
+    gate: false,
     fromRun: finished,
   },
   {
@@ -75,6 +86,7 @@ export const METRICS: readonly MetricSpec[] = [
     unit: 'us',
     better: 'lower',
     value: (run) => run.client?.latency.p99Us ?? null,
+    gate: false,
     fromRun: finished,
     notJudged: p99NotJudged,
   },
@@ -84,6 +96,7 @@ export const METRICS: readonly MetricSpec[] = [
     unit: 'bytes',
     better: 'lower',
     value: (run) => run.serverProcess?.peakRssBytes ?? null,
+    gate: false,
     fromRun: finished,
   },
   {
@@ -92,6 +105,7 @@ export const METRICS: readonly MetricSpec[] = [
     unit: 'requests',
     better: 'lower',
     value: (run) => run.client?.failed ?? null,
+    gate: true,
     fromRun: (run) => run.client !== null,
   },
 ];

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fakeServer, killAllChildren, liveChildren } from '@kvbench/launcher';
 import { ManifestTarget, runScenario } from '@kvbench/runner';
-import { ScenarioSchema, type Results, type Run } from '@kvbench/schemas';
+import { DISTURBED_WARNINGS, ScenarioSchema, type Results, type Run } from '@kvbench/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareVariants, type Comparison } from '../src/index.js';
 
@@ -96,7 +96,14 @@ describe('the rule on real measurements of the fake server', () => {
       expect(run.status).toBe('ok');
       expect(run.client!.failed).toBe(0);
       expect(run.serverProcess!.cpu).not.toBeNull();
+      // A disturbed repeat is never judged, which would starve the trials below: say so here, where it is the cause.
+      expect(run.warnings.filter((w) => DISTURBED_WARNINGS.includes(w.code)).map((w) => w.message)).toEqual([]);
     }
+    const machines = results.runs.map((run) => run.machine!);
+    console.info(
+      `machine during the ${results.runs.length} repeats: other load ≤ ${Math.max(...machines.map((m) => m.otherCores)).toFixed(2)} cores, ` +
+        `speed drift ≤ ${(Math.max(...machines.map((m) => m.drift ?? 0)) * 100).toFixed(1)} %`,
+    );
     expect(liveChildren()).toBe(0);
   });
 

@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { compareVariants } from '@kvbench/compare';
-import { exec, findServers, selectServers } from '@kvbench/launcher';
+import { compareVariants, confirmRegressions, flaggedForRerun, type Comparison } from '@kvbench/compare';
+import { exec, findServers, selectServers, type ServerDefinition } from '@kvbench/launcher';
 import { renderTerminal, writeReport } from '@kvbench/report';
-import { ManifestTarget, loadScenario, runScenario, type Target } from '@kvbench/runner';
+import { ManifestTarget, loadScenario, runScenario, type LoadedScenario, type Target } from '@kvbench/runner';
 import { cpuList, generator, parse, positiveInt } from '../args.js';
 import { interruptibly } from '../interrupt.js';
 import { projectPaths } from '../paths.js';
@@ -20,6 +20,8 @@ export const abUsage = `kvbench ab <scenario> --base REV [options]
   --repeat N             repeats per side (default: the scenario's; use at least 3)
   --seed S  --generator NAME  --pin-server CPUS  --pin-load CPUS   as for kvbench run
   --markdown FILE        append the comparison's Markdown there (e.g. "$GITHUB_STEP_SUMMARY")
+  --no-confirm           skip the confirmation rerun (by default a regression of a gate metric stands only if the
+                         flagged servers and steps, measured again interleaved, show it again)
   --report-only          exit 0 even on a regression`;
 
 export async function abCommand(argv: string[]): Promise<number> {
@@ -32,6 +34,7 @@ export async function abCommand(argv: string[]): Promise<number> {
     'pin-server': { type: 'string' },
     'pin-load': { type: 'string' },
     markdown: { type: 'string' },
+    'no-confirm': { type: 'boolean' },
     'report-only': { type: 'boolean' },
   });
   if (positionals.length !== 1) throw new UsageError(`kvbench ab: expected one scenario\n${abUsage}`);
@@ -61,39 +64,66 @@ export async function abCommand(argv: string[]): Promise<number> {
     const names = values.servers?.split(',').map((s) => s.trim()).filter(Boolean) ?? loaded.scenario.servers;
     const head = selectServers(await findServers(paths.servers), names);
     const base = await findServers(path.join(worktree, 'servers'));
-    const targets: Target[] = [];
+    const pairs: Array<{ base: ServerDefinition; head: ServerDefinition }> = [];
     for (const h of head) {
       const b = base.find((d) => d.manifest.name === h.manifest.name);
       if (!b) {
         process.stderr.write(`  ${h.manifest.name}: not in ${values.base}; measured only in head, not compared\n`);
         continue;
       }
-      // Base then head for each server: the plan's server order is the A B A B interleaving.
-      targets.push(new ManifestTarget(b, 'base'), new ManifestTarget(h, 'head'));
+      pairs.push({ base: b, head: h });
     }
-    if (targets.length === 0) throw new UsageError(`kvbench ab: no server exists in both ${values.base} and the working tree`);
+    if (pairs.length === 0) throw new UsageError(`kvbench ab: no server exists in both ${values.base} and the working tree`);
+    // Base then head for each server: the plan's server order is the A B A B interleaving.
+    const targetsOf = (built: boolean): Target[] => pairs.flatMap((p) => [new ManifestTarget(p.base, 'base', built), new ManifestTarget(p.head, 'head', built)]);
+    const labels = { baselineLabel: `base ${values.base} (${commit.slice(0, 12)})`, currentLabel: 'head (working tree)' };
+    const measure = async (scenario: LoadedScenario, targets: Target[], runSeed: number | undefined) => {
+      const { results, file } = await runScenario({
+        repoRoot: paths.root,
+        loaded: scenario,
+        targets,
+        resultsDir: paths.results,
+        ...(repeat !== undefined ? { repeat } : {}),
+        ...(runSeed !== undefined ? { seed: runSeed } : {}),
+        ...(gen ? { generator: gen } : {}),
+        pinning,
+        signal: interrupt.signal,
+        reporter: terminalReporter(),
+      });
+      process.stdout.write(`\n${renderTerminal(results)}\nresults: ${path.relative(process.cwd(), file)}\n`);
+      process.stdout.write(`report: ${path.relative(process.cwd(), await writeReport([results], paths.reports))}\n\n`);
+      return compareVariants(results, labels);
+    };
 
-    const { results, file } = await runScenario({
-      repoRoot: paths.root,
-      loaded,
-      targets,
-      resultsDir: paths.results,
-      ...(repeat !== undefined ? { repeat } : {}),
-      ...(seed !== undefined ? { seed } : {}),
-      ...(gen ? { generator: gen } : {}),
-      pinning,
-      signal: interrupt.signal,
-      reporter: terminalReporter(),
-    });
-    process.stdout.write(`\n${renderTerminal(results)}\nresults: ${path.relative(process.cwd(), file)}\n`);
-    process.stdout.write(`report: ${path.relative(process.cwd(), await writeReport([results], paths.reports))}\n\n`);
-    const comparison = compareVariants(results, { baselineLabel: `base ${values.base} (${commit.slice(0, 12)})`, currentLabel: 'head (working tree)' });
+    let comparison: Comparison = await measure(loaded, targetsOf(false), seed);
+    const flagged = flaggedForRerun(comparison);
+    if (flagged.length && !values['no-confirm'] && !interrupt.signal.aborted) {
+      process.stderr.write(`confirming ${flagged.map((f) => `${f.server}/${f.step}`).join(', ')}: measuring again, interleaved, with another seed\n`);
+      const servers = new Set(flagged.map((f) => f.server));
+      const rerun = await measure(
+        rerunScenario(loaded, new Set(flagged.map((f) => f.step))),
+        targetsOf(true).filter((t) => servers.has(t.name)),
+        (seed ?? loaded.scenario.seed) + 1,
+      );
+      comparison = confirmRegressions(comparison, rerun);
+    }
     return publishComparison(comparison, { markdown: values.markdown, reportOnly: Boolean(values['report-only']) });
   } finally {
     interrupt.dispose();
     await git(['worktree', 'remove', '--force', worktree], paths.root).catch(() => undefined);
     await rm(worktree, { recursive: true, force: true });
   }
+}
+
+/**
+ * The scenario cut to the flagged steps; a step offered a share of the capacity also needs the capacity steps that
+ * precede it, whose figure it is a share of.
+ */
+function rerunScenario(loaded: LoadedScenario, steps: ReadonlySet<string>): LoadedScenario {
+  const all = loaded.scenario.steps;
+  const needsCapacity = all.some((s) => steps.has(s.name) && typeof s.rate === 'object');
+  const kept = all.filter((s) => steps.has(s.name) || (needsCapacity && s.capacity));
+  return { ...loaded, scenario: { ...loaded.scenario, steps: kept } };
 }
 
 async function run(argv: string[], cwd: string): Promise<string> {
