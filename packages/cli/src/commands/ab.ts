@@ -20,6 +20,7 @@ export const abUsage = `kvbench ab <scenario> --base REV [options]
   --repeat N             repeats per side (default: the scenario's; use at least 3)
   --seed S  --generator NAME  --pin-server CPUS  --pin-load CPUS   as for kvbench run
   --markdown FILE        append the comparison's Markdown there (e.g. "$GITHUB_STEP_SUMMARY")
+  --json FILE            write the comparison itself there, as JSON (after the confirmation rerun)
   --no-confirm           skip the confirmation rerun (by default a regression of a gate metric stands only if the
                          flagged servers and steps, measured again interleaved, show it again)
   --report-only          exit 0 even on a regression`;
@@ -34,6 +35,7 @@ export async function abCommand(argv: string[]): Promise<number> {
     'pin-server': { type: 'string' },
     'pin-load': { type: 'string' },
     markdown: { type: 'string' },
+    json: { type: 'string' },
     'no-confirm': { type: 'boolean' },
     'report-only': { type: 'boolean' },
   });
@@ -107,7 +109,7 @@ export async function abCommand(argv: string[]): Promise<number> {
       );
       comparison = confirmRegressions(comparison, rerun);
     }
-    return publishComparison(comparison, { markdown: values.markdown, reportOnly: Boolean(values['report-only']) });
+    return publishComparison(comparison, { markdown: values.markdown, json: values.json, reportOnly: Boolean(values['report-only']) });
   } finally {
     interrupt.dispose();
     await git(['worktree', 'remove', '--force', worktree], paths.root).catch(() => undefined);

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   CompareInputError,
+  ComparisonSchema,
   EXIT_BAD_INPUT,
   compare,
   exitCodeFor,
@@ -16,13 +17,16 @@ import { UsageError } from '../usage-error.js';
 
 export const compareUsage = `kvbench compare <baseline.json> <current.json> [options]
   Decides per server, step and metric: regression, improvement or no change (the rule: README, "Regression rule").
-  Exit status: 1 on any regression, 0 otherwise, 2 when the two cannot be compared.
+  Exit status: 1 on a regression of a gate metric (server CPU per request, failed requests), 0 otherwise, 2 when
+  the two cannot be compared.
   --markdown FILE        also write the Markdown table there (e.g. "$GITHUB_STEP_SUMMARY"; appended to)
+  --json FILE            also write the comparison itself there, as JSON (kind kvbench.comparison)
   --report-only          print and write everything, but exit 0 on a regression (machine noise is not a verdict)`;
 
 export async function compareCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('compare', argv, {
     markdown: { type: 'string' },
+    json: { type: 'string' },
     'report-only': { type: 'boolean' },
   });
   if (positionals.length !== 2) throw new UsageError(`kvbench compare: expected two results files, got ${positionals.length}\n${compareUsage}`);
@@ -37,14 +41,18 @@ export async function compareCommand(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  return publishComparison(comparison, { markdown: values.markdown, reportOnly: Boolean(values['report-only']) });
+  return publishComparison(comparison, { markdown: values.markdown, json: values.json, reportOnly: Boolean(values['report-only']) });
 }
 
 /** Markdown to stdout (and a file), the HTML page under reports/, then the exit status the verdict calls for. */
-export async function publishComparison(comparison: Comparison, options: { markdown?: string | undefined; reportOnly: boolean }): Promise<number> {
+export async function publishComparison(
+  comparison: Comparison,
+  options: { markdown?: string | undefined; json?: string | undefined; reportOnly: boolean },
+): Promise<number> {
   const markdown = renderComparisonMarkdown(comparison);
   process.stdout.write(`${markdown}\n`);
   if (options.markdown) await writeFile(options.markdown, `${markdown}\n`, { flag: 'a' });
+  if (options.json) await writeFile(options.json, `${JSON.stringify(ComparisonSchema.parse(comparison), null, 2)}\n`);
   const page = await writeComparisonReport(comparison, projectPaths().reports);
   process.stdout.write(`comparison report: ${path.relative(process.cwd(), page) || page}\n`);
   const code = exitCodeFor(comparison);
