@@ -11,25 +11,26 @@ export function flaggedForRerun(comparison: Comparison): Array<{ server: string;
 }
 
 /**
- * A gate regression stands only if a second measurement of the same server and step — measured again, interleaved,
- * after the first comparison flagged it — is a regression by the same rule. One unlucky run of repeats (a
- * neighbour, a drift the checks missed) then cannot fail a build alone. The row keeps the first figures and says
- * what the rerun measured; an unconfirmed one becomes "no change" with both measurements in its reason.
+ * A gate regression stands only if it holds again when the server and step are measured again — interleaved, after
+ * the first comparison flagged it — and judged by the same rule on the first repeats and the rerun's together
+ * (`confirmation`). One unlucky set of repeats (a neighbour, a drift the checks missed) then cannot fail a build
+ * alone, while a real change gains evidence. The row keeps the first figures and says what the confirmation
+ * measured; an unconfirmed one becomes "no change" with both measurements in its reason.
  */
-export function confirmRegressions(first: Comparison, rerun: Comparison): Comparison {
+export function confirmRegressions(first: Comparison, confirmation: Comparison): Comparison {
   const sameRow = (a: ComparisonRow, b: ComparisonRow) => a.server === b.server && a.step === b.step && a.metric === b.metric && a.variant === b.variant;
   let confirmed = 0;
   let asked = 0;
   const rows = first.rows.map((row): ComparisonRow => {
     if (row.verdict !== 'regression' || !metricSpec(row.metric).gate) return row;
     asked++;
-    const again = rerun.rows.find((r) => sameRow(r, row));
+    const again = confirmation.rows.find((r) => sameRow(r, row));
     if (again?.verdict === 'regression') {
       confirmed++;
-      return { ...row, reason: `${row.reason}; confirmed by a rerun: ${measured(again)}` };
+      return { ...row, reason: `${row.reason}; confirmed with a rerun, all repeats together: ${measured(again)}` };
     }
     const said = again ? `${again.verdict === 'no-change' ? 'no change' : again.verdict} (${measured(again)}: ${again.reason})` : 'nothing (not measured again)';
-    return { ...row, verdict: 'no-change', reason: `not confirmed: the first measurement was a regression (${row.reason}); the rerun said ${said}` };
+    return { ...row, verdict: 'no-change', reason: `not confirmed: the first measurement was a regression (${row.reason}); with a rerun, all repeats together said ${said}` };
   });
   const note =
     asked === 0

@@ -19,7 +19,7 @@ describe('confirmation rerun', () => {
     const held = confirmRegressions(first, compare(base, slower));
     const cpu = held.rows.find((r) => r.metric === 'cpuPerRequest')!;
     expect(cpu.verdict).toBe('regression');
-    expect(cpu.reason).toMatch(/^20% higher, worse .*; confirmed by a rerun: 260 µs \(257–263, n=3\) → 312 µs \(309–315, n=3\)$/);
+    expect(cpu.reason).toMatch(/^20% higher, worse .*; confirmed with a rerun, all repeats together: 260 µs \(257–263, n=3\) → 312 µs \(309–315, n=3\)$/);
     expect(held.verdict).toBe('regression');
     expect(exitCodeFor(held)).toBe(1);
     expect(held.warnings[0]).toBe('confirmation rerun: 1 of 1 gate regression held when measured again (fake/burst)');
@@ -30,7 +30,7 @@ describe('confirmation rerun', () => {
     const cpu = dropped.rows.find((r) => r.metric === 'cpuPerRequest')!;
     expect(cpu.verdict).toBe('no-change');
     expect(cpu.changePct).toBeCloseTo(20, 6);
-    expect(cpu.reason).toMatch(/^not confirmed: the first measurement was a regression \(20% higher, worse .*\); the rerun said no change \(260 µs \(257–263, n=3\) → 260 µs \(257–263, n=3\): unchanged\)$/);
+    expect(cpu.reason).toMatch(/^not confirmed: the first measurement was a regression \(20% higher, worse .*\); with a rerun, all repeats together said no change \(260 µs \(257–263, n=3\) → 260 µs \(257–263, n=3\): unchanged\)$/);
     expect(dropped.verdict).toBe('no-change');
     expect(exitCodeFor(dropped)).toBe(0);
     expect(dropped.warnings[0]).toBe('confirmation rerun: 0 of 1 gate regression held when measured again (fake/burst)');
