@@ -62,7 +62,7 @@ describe('kvbench run', () => {
     const marker = `crashy-${process.pid}`;
     const file = await scenarioFile(dir, { name: 'cli-crash', load: { connections: 20 }, steps: [{ name: 'a', requests: 3000 }] });
     const { code, stdout } = kvbench([
-      'run', file, '--results-dir', dir, '--name', 'crashy',
+      'run', file, '--results-dir', dir, '--report-dir', dir, '--name', 'crashy',
       '--command', `node ${FAKE} --crash-after 400 --marker ${marker} {flags}`,
     ]);
     expect(code).toBe(0);
@@ -71,6 +71,8 @@ describe('kvbench run', () => {
     expect(resultsPath && reportPath).toBeTruthy();
     const results = JSON.parse(await readFile(path.resolve(ROOT, resultsPath!), 'utf8'));
     expect(results.runs[0].status).toBe('server-crashed');
+    // Tests write only into temp directories: the report too.
+    expect(path.resolve(ROOT, reportPath!).startsWith(dir)).toBe(true);
     expect(stdout.trimEnd().split('\n').at(-1)).toMatch(/^report: .+\.html$/);
     expect(processesWith(marker)).toEqual([]);
   });

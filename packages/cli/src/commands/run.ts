@@ -23,7 +23,8 @@ export const runUsage = `kvbench run <scenario> [options]
                          "{flags}" in CMD is replaced by the kv-spec flags)
   --no-build             use the servers' existing build artifacts
   --no-report            skip the HTML report
-  --results-dir DIR      where to write the results file (default: results/)`;
+  --results-dir DIR      where to write the results file (default: results/)
+  --report-dir DIR       where to write the HTML report (default: reports/)`;
 
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('run', argv, {
@@ -41,6 +42,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'no-build': { type: 'boolean' },
     'no-report': { type: 'boolean' },
     'results-dir': { type: 'string' },
+    'report-dir': { type: 'string' },
   });
   if (positionals.length !== 1) throw new UsageError(`kvbench run: expected one scenario, got ${positionals.length}\n${runUsage}`);
   const paths = projectPaths();
@@ -75,7 +77,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(`\n${renderTerminal(results)}\n`);
     process.stdout.write(`results: ${path.relative(process.cwd(), file) || file}\n`);
     if (!values['no-report']) {
-      const report = await writeReport([results], paths.reports);
+      const report = await writeReport([results], values['report-dir'] ? path.resolve(values['report-dir']) : paths.reports);
       process.stdout.write(`report: ${path.relative(process.cwd(), report) || report}\n`);
     }
     return results.complete ? 0 : 130;
