@@ -10,7 +10,7 @@ export { KVLOAD, nativeDrawnRequests } from './native/driver.js';
 export { calibrateCpus, type CpuSpeed } from './native/calibrate.js';
 export { decodeHistogram } from './histogram.js';
 export { accountingError, isExpectedStatus } from './failures.js';
-export { eachCpu, loopbackUrl } from './target.js';
+export { cpuCount, eachCpu, loopbackUrl } from './target.js';
 
 const generators: Record<LoadGeneratorName, LoadGenerator> = {
   native: nativeGenerator,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { killAllChildren, liveChildren } from '@kvbench/launcher';
 import { RequestSource, accountingError, decodeHistogram, loadGenerator, type LoadProgress } from '../src/index.js';
-import { constantStatusServer, isRunning, startFake, step } from './helpers.js';
+import { abortedAfter50, constantStatusServer, isRunning, startFake, step } from './helpers.js';
 
 const autocannon = loadGenerator('autocannon');
 
@@ -100,20 +100,7 @@ describe('autocannon driver', () => {
 
   it('stops promptly on abort, kills its process and reports what it measured', async () => {
     const server = await startFake('--burn-us', '2000');
-    const controller = new AbortController();
-    let pid: number | undefined;
-    const run = autocannon.run({
-      url: server.url,
-      step: step({ durationSec: 120, connections: 10 }),
-      seed: 5,
-      signal: controller.signal,
-      onStart: (p) => (pid = p),
-      onProgress: (p) => {
-        if (p.completed > 50) controller.abort();
-      },
-    });
-    // A 120 s step that resolves within the test's timeout was stopped by the abort.
-    const outcome = await run;
+    const { outcome, pid } = await abortedAfter50(autocannon, server.url);
     await server.stop();
     expect(outcome.aborted).toBe(true);
     expect(outcome.completed).toBeGreaterThan(50);

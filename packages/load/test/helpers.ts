@@ -1,4 +1,5 @@
 import type { ResolvedStep } from '@kvbench/schemas';
+import type { LoadGenerator, LoadOutcome } from '../src/index.js';
 import { fakeServer, startServer, type ServerProcess } from '@kvbench/launcher';
 
 /** The blog's traffic, scaled down: a step as the runner would hand it over. */
@@ -52,4 +53,28 @@ export async function constantStatusServer(status: number | null): Promise<{ url
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A 120 s duration step aborted after its 50th answer: what every generator's abort test drives. A run that
+ * resolves within the test's timeout was stopped by the abort. Returns the outcome and the generator's pid.
+ */
+export async function abortedAfter50(
+  generator: LoadGenerator,
+  url: string,
+  overrides: Partial<ResolvedStep> = {},
+): Promise<{ outcome: LoadOutcome; pid: number | undefined }> {
+  const controller = new AbortController();
+  let pid: number | undefined;
+  const outcome = await generator.run({
+    url,
+    step: step({ durationSec: 120, connections: 10, ...overrides }),
+    seed: 5,
+    signal: controller.signal,
+    onStart: (p) => (pid = p),
+    onProgress: (p) => {
+      if (p.completed > 50) controller.abort();
+    },
+  });
+  return { outcome, pid };
 }

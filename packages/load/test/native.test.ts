@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAllChildren, liveChildren, type ServerProcess } from '@kvbench/launcher';
 import { RequestSource, accountingError, calibrateCpus, decodeHistogram, loadGenerator, nativeDrawnRequests, type TrafficSpec } from '../src/index.js';
 import { wrkDrawnRequests } from '../src/wrk/driver.js';
-import { constantStatusServer, isRunning, startFake, step } from './helpers.js';
+import { abortedAfter50, constantStatusServer, isRunning, startFake, step } from './helpers.js';
 
 const native = loadGenerator('native');
 const missing = await native.unavailable();
@@ -147,18 +147,7 @@ describe.skipIf(missing !== null)('native generator (kvload)', () => {
   it('stops promptly on abort, kills its process and reports what it measured', async () => {
     const childrenBefore = liveChildren();
     const slow = await startFake('--burn-us', '2000');
-    const controller = new AbortController();
-    let pid: number | undefined;
-    const outcome = await native.run({
-      url: slow.url,
-      step: step({ generator: 'native', durationSec: 120, connections: 10, requests: undefined }),
-      seed: 5,
-      signal: controller.signal,
-      onStart: (p) => (pid = p),
-      onProgress: (p) => {
-        if (p.completed > 50) controller.abort();
-      },
-    });
+    const { outcome, pid } = await abortedAfter50(native, slow.url, { generator: 'native', requests: undefined });
     await slow.stop();
     expect(outcome.aborted).toBe(true);
     expect(outcome.completed).toBeGreaterThan(50);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAllChildren, liveChildren, type ServerProcess } from '@kvbench/launcher';
 import { RequestSource, accountingError, decodeHistogram, loadGenerator, type TrafficSpec } from '../src/index.js';
 import { wrkDrawnRequests, wrkPlan } from '../src/wrk/driver.js';
-import { constantStatusServer, isRunning, startFake, step } from './helpers.js';
+import { abortedAfter50, constantStatusServer, isRunning, startFake, step } from './helpers.js';
 
 const wrk = loadGenerator('wrk');
 const missing = await wrk.unavailable();
@@ -112,18 +112,7 @@ describe.skipIf(missing !== null)('wrk driver', () => {
 
   it('stops promptly on abort, kills its process and reports what it measured', async () => {
     const slow = await startFake('--burn-us', '2000');
-    const controller = new AbortController();
-    let pid: number | undefined;
-    const outcome = await wrk.run({
-      url: slow.url,
-      step: step({ generator: 'wrk', durationSec: 120, connections: 10 }),
-      seed: 5,
-      signal: controller.signal,
-      onStart: (p) => (pid = p),
-      onProgress: (p) => {
-        if (p.completed > 50) controller.abort();
-      },
-    });
+    const { outcome, pid } = await abortedAfter50(wrk, slow.url, { generator: 'wrk' });
     await slow.stop();
     expect(outcome.aborted).toBe(true);
     expect(outcome.completed).toBeGreaterThan(50);

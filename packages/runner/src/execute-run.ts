@@ -14,7 +14,7 @@ import {
   type CpuCounters,
   type StopOutcome,
 } from '@kvbench/launcher';
-import { calibrateCpus, type CpuSpeed, type LoadGenerator, type LoadOutcome, type LoadProgress } from '@kvbench/load';
+import { calibrateCpus, cpuCount, type CpuSpeed, type LoadGenerator, type LoadOutcome, type LoadProgress } from '@kvbench/load';
 import {
   buildTimeline,
   checkRun,
@@ -175,7 +175,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
       connections: step.connections,
       model: stepModel(step),
       clientCpuCapacity: ctx.generator.cpuCapacity(ctx.pinning.load, step.connections),
-      serverCpuCapacity: ctx.pinning.server ? countCpus(ctx.pinning.server) : ctx.machineCores,
+      serverCpuCapacity: ctx.pinning.server ? cpuCount(ctx.pinning.server) : ctx.machineCores,
       machineCores: ctx.machineCores,
       pinnedApart: Boolean(ctx.pinning.server && ctx.pinning.load),
     });
@@ -397,13 +397,6 @@ export function runHeader(target: Pick<Target, 'name' | 'variant'>, item: PlanIt
       timeoutMs: step.timeoutMs,
     },
   };
-}
-
-export function countCpus(list: string): number {
-  return list.split(',').reduce((n, part) => {
-    const [a, b] = part.split('-').map(Number);
-    return n + (b === undefined ? 1 : b - a! + 1);
-  }, 0);
 }
 
 export function failedRun(

@@ -1,9 +1,9 @@
 import os from 'node:os';
-import { loadGenerator, type LoadGenerator, type LoadProgress } from '@kvbench/load';
+import { cpuCount, loadGenerator, type LoadGenerator, type LoadProgress } from '@kvbench/load';
 import type { FdLimit, LoadGeneratorName, Results, Run, ServerInfo, Warning } from '@kvbench/schemas';
 import { RESULTS_SCHEMA_VERSION } from '@kvbench/schemas';
 import { collectEnvironment } from './environment.js';
-import { countCpus, executeRun, failedRun, runHeader } from './execute-run.js';
+import { executeRun, failedRun, runHeader } from './execute-run.js';
 import { resolveEqualRate } from './equal-load.js';
 import { pinSelf, resolvePinning } from './pinning.js';
 import { makePlan, type PlanItem } from './plan.js';
@@ -67,7 +67,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   }
   const pinning = resolvePinning({ ...scenario.pinning, ...options.pinning }, options.noPin ?? false, os.availableParallelism());
   const machineCores = pinning.server && pinning.load
-    ? countCpus(pinning.server) + countCpus(pinning.load)
+    ? cpuCount(pinning.server) + cpuCount(pinning.load)
     : os.availableParallelism();
 
   const names = options.targets.map(targetKey);

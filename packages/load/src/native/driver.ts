@@ -10,6 +10,7 @@ import { encodeHistogram, latencyHistogram } from '../histogram.js';
 import { checkStep } from '../step.js';
 import { cpuCount, loopbackUrl, pinned } from '../target.js';
 import type { LoadGenerator, LoadOutcome, LoadProgress, LoadRequest, TimelineSample } from '../types.js';
+import { cachedVersion } from '../version.js';
 import { parseLine, type NativeDone, type NativeJob } from './messages.js';
 
 /** Built by `pnpm build` (this package's build script: cargo build --release in native/). */
@@ -19,16 +20,12 @@ const PROGRESS_MS = 200;
 /** After a stop line, how long kvload gets to report what it measured before it is killed. */
 const ABORT_GRACE_MS = 3000;
 
-let cachedVersion: Promise<string> | undefined;
-function kvloadVersion(): Promise<string> {
-  cachedVersion ??= exec([KVLOAD, '--version'], { cwd: fileURLToPath(new URL('.', import.meta.url)), timeoutMs: 10_000 }).then((r) => {
-    const match = /^kvload (\S+)/m.exec(r.output);
-    if (!match) throw new Error(`cannot read kvload's version from \`kvload --version\`: ${tail(r.output, 3)}`);
-    return match[1]!;
-  });
-  cachedVersion.catch(() => (cachedVersion = undefined));
-  return cachedVersion;
-}
+const kvloadVersion = cachedVersion(async () => {
+  const r = await exec([KVLOAD, '--version'], { cwd: fileURLToPath(new URL('.', import.meta.url)), timeoutMs: 10_000 });
+  const match = /^kvload (\S+)/m.exec(r.output);
+  if (!match) throw new Error(`cannot read kvload's version from \`kvload --version\`: ${tail(r.output, 3)}`);
+  return match[1]!;
+});
 
 export const nativeGenerator: LoadGenerator = {
   name: 'native',

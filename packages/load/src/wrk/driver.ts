@@ -11,6 +11,7 @@ import { encodeHistogram, latencyHistogram } from '../histogram.js';
 import { checkStep, closedModelOnly } from '../step.js';
 import { cpuCount, loopbackUrl, pinned } from '../target.js';
 import type { LoadGenerator, LoadOutcome, LoadRequest, TimelineSample } from '../types.js';
+import { cachedVersion } from '../version.js';
 import { parseWrkResult, wrkMeasured } from './result.js';
 import { MARK, wrkScript } from './script.js';
 
@@ -22,17 +23,13 @@ const ABORT_KILL_MS = 3000;
 const REQUESTS_STEP_MAX_SEC = 86_400;
 const INSTALL_HINT = 'install wrk: apt-get install -y wrk (Debian/Ubuntu package, wrk 4.x)';
 
-let cachedVersion: Promise<string> | undefined;
-function wrkVersion(): Promise<string> {
-  cachedVersion ??= exec(['wrk', '-v'], { cwd: tmpdir(), timeoutMs: 10_000 }).then((result) => {
-    // `wrk -v` prints "wrk 4.1.0 [epoll] Copyright (C) 2012 Will Glozer", then its usage, and exits 1.
-    const match = /^wrk (\S+)/m.exec(result.output);
-    if (!match) throw new Error(`cannot read wrk's version from \`wrk -v\`:\n${tail(result.output, 5)}`);
-    return match[1]!;
-  });
-  cachedVersion.catch(() => (cachedVersion = undefined));
-  return cachedVersion;
-}
+const wrkVersion = cachedVersion(async () => {
+  const result = await exec(['wrk', '-v'], { cwd: tmpdir(), timeoutMs: 10_000 });
+  // `wrk -v` prints "wrk 4.1.0 [epoll] Copyright (C) 2012 Will Glozer", then its usage, and exits 1.
+  const match = /^wrk (\S+)/m.exec(result.output);
+  if (!match) throw new Error(`cannot read wrk's version from \`wrk -v\`:\n${tail(result.output, 5)}`);
+  return match[1]!;
+});
 
 export const wrkGenerator: LoadGenerator = {
   name: 'wrk',
