@@ -1,4 +1,4 @@
-import type { Failures } from '@kvbench/schemas';
+import type { ConnectionUse, Failures } from '@kvbench/schemas';
 
 export function noFailures(): Failures {
   return { byStatus: {}, timeouts: 0, connectionErrors: 0, clientOpenFileErrors: 0, incomplete: 0 };
@@ -19,13 +19,25 @@ export function countStatus(failures: Failures, status: number): void {
   failures.byStatus[code] = (failures.byStatus[code] ?? 0) + 1;
 }
 
-/** null when sent = completed + every kind of unanswered request; else what does not add up, in words. */
-export function accountingError(outcome: { sent: number; completed: number; failures: Failures }): string | null {
+/**
+ * null when sent = completed + every kind of unanswered request, and (where the generator counts them) the
+ * timeouts by where they struck add up to the timeouts; else what does not add up, in words.
+ */
+export function accountingError(outcome: { sent: number; completed: number; failures: Failures; connections?: ConnectionUse | null }): string | null {
   const accounted = outcome.completed + unanswered(outcome.failures);
-  if (accounted === outcome.sent) return null;
   const f = outcome.failures;
-  return (
-    `requests do not add up: sent ${outcome.sent}, but completed ${outcome.completed} + timeouts ${f.timeouts} + ` +
-    `connection errors ${f.connectionErrors} + client EMFILE ${f.clientOpenFileErrors} + incomplete ${f.incomplete} = ${accounted}`
-  );
+  if (accounted !== outcome.sent) {
+    return (
+      `requests do not add up: sent ${outcome.sent}, but completed ${outcome.completed} + timeouts ${f.timeouts} + ` +
+      `connection errors ${f.connectionErrors} + client EMFILE ${f.clientOpenFileErrors} + incomplete ${f.incomplete} = ${accounted}`
+    );
+  }
+  const c = outcome.connections;
+  if (c && c.dialTimeouts + c.waitingTimeouts + c.answeringTimeouts !== f.timeouts) {
+    return (
+      `timeouts do not add up: ${f.timeouts} in all, but dialling ${c.dialTimeouts} + waiting ${c.waitingTimeouts} + ` +
+      `answering ${c.answeringTimeouts} = ${c.dialTimeouts + c.waitingTimeouts + c.answeringTimeouts}`
+    );
+  }
+  return null;
 }

@@ -1,11 +1,19 @@
 import { stepModel, type ResolvedStep } from '@kvbench/schemas';
 
-/** For generators that can only keep N requests in flight: they refuse open-model steps with a way out. */
+/**
+ * For generators that can only keep N requests in flight on N connections of their own: they refuse open-model
+ * steps and the pool connection model, each with a way out.
+ */
 export function closedModelOnly(name: string): (step: ResolvedStep) => string | null {
-  return (step) =>
-    stepModel(step) === 'closed'
-      ? null
-      : `step ${step.name} offers a fixed rate (open model), which ${name} cannot do with coordinated-omission-correct latency: use --generator native`;
+  return (step) => {
+    if (stepModel(step) !== 'closed') {
+      return `step ${step.name} offers a fixed rate (open model), which ${name} cannot do with coordinated-omission-correct latency: use --generator native`;
+    }
+    if (step.connectionModel === 'pool') {
+      return `step ${step.name} uses the pool connection model (the blog client's idle pool and dial per request), which ${name} does not have: use --generator native, or "connectionModel": "fixed"`;
+    }
+    return null;
+  };
 }
 
 /** A step's length as a generator receives it: a count of requests, or seconds of load — exactly one. */

@@ -1,4 +1,4 @@
-import type { Failures, LoadGeneratorName, ResolvedStep } from '@kvbench/schemas';
+import type { ClientResult, ConnectionUse, Failures, LoadGeneratorName, ResolvedStep } from '@kvbench/schemas';
 
 export interface LoadRequest {
   /** Server base URL, e.g. http://127.0.0.1:34567 — loopback only: anything else is refused. */
@@ -50,7 +50,7 @@ export interface LoadOutcome {
   /** Answered with the expected status: POST → 201; GET → 200 or 404 (a miss is a correct answer). */
   successful: number;
   failures: Failures;
-  /** First send → last answer. */
+  /** First send → the last request's end (its answer, timeout or error): the blog's "total test duration". */
   durationMs: number;
   /** Open model: arrivals offered by the schedule; closed: equal to sent. */
   offered: number;
@@ -59,11 +59,13 @@ export interface LoadOutcome {
   /** HDR histogram of latencies in microseconds (hdr-histogram-js encodeIntoCompressedBase64). */
   histogram: string;
   /** Where `histogram`'s latencies start. */
-  latencyFrom: 'intended' | 'write' | 'autocannon';
+  latencyFrom: ClientResult['latencyFrom'];
   /** Write → answer, when kept apart from `histogram` (the open model's raw service time). */
   serviceHistogram: string | null;
   /** TCP connect times, measured apart from the requests. */
   connectHistogram: string | null;
+  /** Dials, reuses, the idle pool and where each timeout struck; null when the generator cannot tell. */
+  connections: ConnectionUse | null;
   timeline: TimelineSample[];
   /** The generator process's own CPU over the run. */
   cpu: { userMs: number; sysMs: number } | null;

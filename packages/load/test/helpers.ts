@@ -8,6 +8,7 @@ export function step(overrides: Partial<ResolvedStep> = {}): ResolvedStep {
     name: 'test',
     generator: 'autocannon',
     connections: 50,
+    connectionModel: 'fixed',
     timeoutMs: 10_000,
     keys: { prefix: 'key-', count: 100 },
     values: { kind: 'int', min: 0, max: 99 },

@@ -103,10 +103,14 @@ describe.skipIf(missing !== null)('native generator (kvload)', () => {
     const timedOut = await native.run({ url: silent.url, step: step({ generator: 'native', requests: 20, connections: 10, timeoutMs: 300 }), seed: 1 });
     await silent.close();
     expect(timedOut).toMatchObject({ sent: 20, completed: 0, failures: { timeouts: 20 } });
+    // Connected, and never a byte back: each timeout is counted as one that struck while waiting for the answer.
+    expect(timedOut.connections).toMatchObject({ waitingTimeouts: 20, dialTimeouts: 0, answeringTimeouts: 0 });
     expect(accountingError(timedOut)).toBeNull();
 
     const refused = await native.run({ url: 'http://127.0.0.1:9', step: step({ generator: 'native', requests: 30, connections: 3 }), seed: 1 });
     expect(refused).toMatchObject({ sent: 30, completed: 0, failures: { connectionErrors: 30 } });
+    // 3 refused before the clock (the fixed model's preconnects) and 30 for the requests.
+    expect(refused.connections).toMatchObject({ dials: 33, dialErrors: 33 });
     expect(refused.notes?.join()).toMatch(/first connection error: .*refused/i);
   });
 
@@ -156,11 +160,64 @@ describe.skipIf(missing !== null)('native generator (kvload)', () => {
     expect(liveChildren()).toBe(childrenBefore);
   }, 20_000);
 
+  it('pool model: dials a connection per request in flight, then reuses them from an idle pool it keeps open', async () => {
+    const outcome = await native.run({ url: server.url, step: step({ generator: 'native', connectionModel: 'pool', requests: 2000, connections: 25 }), seed: 5 });
+    expect(outcome).toMatchObject({ sent: 2000, completed: 2000, successful: 2000, latencyFrom: 'start' });
+    expect(accountingError(outcome)).toBeNull();
+    const use = outcome.connections!;
+    // Never more connections than requests in flight; every request either dialled or reused one.
+    expect(use.peakOpen).toBeLessThanOrEqual(25);
+    expect(use.dials).toBe(use.peakOpen);
+    expect(use.dials + use.reuses).toBe(2000);
+    // The pool is never closed during the step: every connection dialled is still idle in it at the end.
+    expect(use.idleAtEnd).toBe(use.dials);
+    expect(use.peakIdle).toBe(use.dials);
+    expect(use).toMatchObject({ dialErrors: 0, dialTimeouts: 0, waitingTimeouts: 0, answeringTimeouts: 0, closedByServer: 0 });
+  });
+
+  it('pool model: a server that serves only N connections holds the idle ones, and the rest time out waiting', async () => {
+    // The blog's Rust failures in miniature: 10 connections served (as ~250 descriptors were), 30 in flight.
+    const capped = await startFake('--serve-connections', '10');
+    const started = performance.now();
+    const outcome = await native.run({
+      url: capped.url,
+      step: step({ generator: 'native', connectionModel: 'pool', requests: 300, connections: 30, timeoutMs: 1000 }),
+      seed: 6,
+    });
+    const wallMs = performance.now() - started;
+    await capped.stop();
+    expect(accountingError(outcome)).toBeNull();
+    expect(outcome).toMatchObject({ sent: 300, completed: 280, successful: 280, failures: { timeouts: 20 } });
+    expect(outcome.connections).toMatchObject({ dials: 30, reuses: 270, waitingTimeouts: 20, dialTimeouts: 0, answeringTimeouts: 0, idleAtEnd: 10, peakIdle: 10 });
+    // The step lasts until its last requests time out, as the blog's steps lasted its client's 10 s timeout.
+    expect(outcome.durationMs).toBeGreaterThanOrEqual(1000);
+    expect(wallMs).toBeLessThan(5000);
+  });
+
+  it('fixed model: against the same server nothing fails, because a slot whose requests are done closes its connection', async () => {
+    // Why the fixed model never showed the blog's failures: once the budget is spent, the 10 served connections
+    // close and the server takes the 20 held ones, whose requests are then answered within the timeout.
+    const capped = await startFake('--serve-connections', '10');
+    const outcome = await native.run({
+      url: capped.url,
+      step: step({ generator: 'native', requests: 300, connections: 30, timeoutMs: 1000 }),
+      seed: 6,
+    });
+    await capped.stop();
+    expect(accountingError(outcome)).toBeNull();
+    expect(outcome).toMatchObject({ sent: 300, successful: 300, latencyFrom: 'write' });
+    expect(outcome.connections).toMatchObject({ dials: 30, reuses: 270, waitingTimeouts: 0, peakIdle: 0, idleAtEnd: 0 });
+  });
+
   it('refuses to load anything but this machine, and autocannon and wrk refuse the open model', async () => {
     await expect(native.run({ url: 'http://example.com:80', step: step(), seed: 1 })).rejects.toThrow(/only loads servers on this machine/);
     const open = step({ rate: 100, durationSec: 1, requests: undefined });
     expect(loadGenerator('autocannon').unsupported(open)).toMatch(/use --generator native/);
     expect(loadGenerator('wrk').unsupported(open)).toMatch(/use --generator native/);
     expect(native.unsupported(open)).toBeNull();
+    const pool = step({ connectionModel: 'pool' });
+    expect(loadGenerator('autocannon').unsupported(pool)).toMatch(/pool connection model .* use --generator native/);
+    expect(loadGenerator('wrk').unsupported(pool)).toMatch(/pool connection model .* use --generator native/);
+    expect(native.unsupported(pool)).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import type { ClientResult, Failures, Latency } from '@kvbench/schemas';
+import type { ClientResult, ConnectionUse, Failures, Latency } from '@kvbench/schemas';
 
 /** What a load generator counted: the raw material of a ClientResult. */
 export interface ClientCounts {
@@ -12,6 +12,8 @@ export interface ClientCounts {
   failures: Failures;
   durationMs: number;
   cpu: { userMs: number; sysMs: number } | null;
+  /** How the connections were used; null or absent when the generator cannot tell. */
+  connections?: ConnectionUse | null;
 }
 
 export function failedCount(f: Failures): number {
@@ -48,6 +50,7 @@ export function clientResult(
     latencyFrom: counts.latencyFrom,
     serviceLatency: apart.serviceLatency,
     connect: apart.connect,
+    connections: counts.connections ?? null,
     cpuUsPerRequest: cpuMs !== null && counts.sent > 0 ? (cpuMs * 1000) / counts.sent : null,
     cpu: counts.cpu ? { ...counts.cpu, coresBusy: coresBusy(counts.cpu, counts.durationMs) } : null,
   };

@@ -11,6 +11,7 @@ export const LATENCY_FROM: Record<LatencyOrigin, string> = {
   intended: 'from the scheduled send time',
   write: 'from the write',
   autocannon: "from autocannon's stamp",
+  start: "from the request's start, dial included",
 };
 
 /** Why each origin matters, once per page (the latency section's lede). */
@@ -18,6 +19,8 @@ export const LATENCY_FROM_MEANING: Record<LatencyOrigin, string> = {
   intended: 'counts from when the open-model schedule meant to send the request, so time spent waiting for a free connection is in it',
   write: 'counts from the moment the request was written to its connection: the service time, without any wait before it',
   autocannon: "is autocannon's own, stamped before a connection's first request is even connected",
+  start:
+    "counts from the request's start, before it took an idle connection or dialled one, as the blog's client timed it: dialling and the wait to be accepted are in it",
 };
 
 /** The origins of these runs' latencies, in first-seen order. */

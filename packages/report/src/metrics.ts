@@ -77,6 +77,27 @@ export const METRICS = {
     format: fmtInt,
   },
   incomplete: { label: 'Incomplete', unit: '', better: 'lower', pick: (r) => r.client?.failures.incomplete, format: fmtInt },
+  // How the client used its connections (the pool model's accounting; null for generators that cannot tell).
+  dials: { label: 'Dials', unit: '', better: null, pick: (r) => r.client?.connections?.dials, format: fmtInt },
+  reuses: { label: 'Reuses', unit: '', better: null, pick: (r) => r.client?.connections?.reuses, format: fmtInt },
+  peakIdle: { label: 'Peak idle', unit: '', better: null, pick: (r) => r.client?.connections?.peakIdle, format: fmtInt },
+  idleAtEnd: { label: 'Idle at end', unit: '', better: null, pick: (r) => r.client?.connections?.idleAtEnd, format: fmtInt },
+  dialErrors: { label: 'Dial errors', unit: '', better: 'lower', pick: (r) => r.client?.connections?.dialErrors, format: fmtInt },
+  dialTimeouts: { label: 'Timed out dialling', unit: '', better: 'lower', pick: (r) => r.client?.connections?.dialTimeouts, format: fmtInt },
+  waitingTimeouts: {
+    label: 'Timed out waiting',
+    unit: '',
+    better: 'lower',
+    pick: (r) => r.client?.connections?.waitingTimeouts,
+    format: fmtInt,
+  },
+  answeringTimeouts: {
+    label: 'Timed out answering',
+    unit: '',
+    better: 'lower',
+    pick: (r) => r.client?.connections?.answeringTimeouts,
+    format: fmtInt,
+  },
   serverOpenFileErrors: {
     label: 'Server open-file errors',
     unit: 'stderr lines',

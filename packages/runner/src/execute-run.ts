@@ -389,6 +389,7 @@ export function runHeader(target: Pick<Target, 'name' | 'variant'>, item: PlanIt
       generator: step.generator,
       model: stepModel(step),
       connections: step.connections,
+      connectionModel: step.connectionModel,
       ...(step.requests !== undefined ? { requests: step.requests } : {}),
       ...(step.durationSec !== undefined ? { durationSec: step.durationSec } : {}),
       ...(typeof step.rate === 'number' ? { rate: step.rate } : {}),

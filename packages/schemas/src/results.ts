@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RateSegmentSchema, ScenarioSchema } from './scenario.js';
+import { ConnectionModel, RateSegmentSchema, ScenarioSchema } from './scenario.js';
 
 /** Bumped on any change a reader of an older file could misread; readers refuse other versions. */
 export const RESULTS_SCHEMA_VERSION = 2;
@@ -90,11 +90,41 @@ export const CpuSchema = z.strictObject({
 });
 
 /**
+ * How the client's connections were used in one step: every dial, every reuse of a connection, and where each
+ * timeout struck. dialTimeouts + waitingTimeouts + answeringTimeouts = failures.timeouts.
+ */
+export const ConnectionUseSchema = z.strictObject({
+  /** Connect attempts, successful or not. */
+  dials: count,
+  /** Connects refused or failed, the client's EMFILE included (fixed model: also those made before the clock). */
+  dialErrors: count,
+  /** Requests whose connect was still unfinished at the timeout: the server's accept queue was full. */
+  dialTimeouts: count,
+  /** Requests sent on a connection that had carried one before. */
+  reuses: count,
+  /** Connected and written, and no byte of the answer within the timeout: never accepted, or never answered. */
+  waitingTimeouts: count,
+  /** Part of an answer arrived, not all of it, within the timeout. */
+  answeringTimeouts: count,
+  /** Connections the server closed (Connection: close, or the socket's end). */
+  closedByServer: count,
+  /** Connections open at once, at most. */
+  peakOpen: count,
+  /** Pool model: idle connections at once, at most (0 in the fixed model). */
+  peakIdle: count,
+  /** Pool model: idle connections still held open when the step ended. */
+  idleAtEnd: count,
+});
+export type ConnectionUse = z.infer<typeof ConnectionUseSchema>;
+
+/**
  * Where a request's latency starts. intended: the open model's scheduled send time, so time spent waiting for a
  * free connection counts (no coordinated omission). write: the moment the request is written. autocannon: its own
- * stamp, taken before a connection's first request is connected.
+ * stamp, taken before a connection's first request is connected. start: the request's start before it took or
+ * dialled a connection (the pool model's closed steps: the blog client's clock, dialling and the wait to be
+ * accepted included).
  */
-export const LatencyOrigin = z.enum(['intended', 'write', 'autocannon']);
+export const LatencyOrigin = z.enum(['intended', 'write', 'autocannon', 'start']);
 
 export const ClientResultSchema = z.strictObject({
   generator: z.strictObject({ name: z.string(), version: z.string() }),
@@ -108,7 +138,7 @@ export const ClientResultSchema = z.strictObject({
   failed: count,
   failures: FailuresSchema,
   successRate: num,
-  /** First send to last answer. */
+  /** First send to the last request's end (answer, timeout or error), as the blog timed its steps. */
   durationMs: num,
   /** requests / duration: the blog's figure. */
   rps: num,
@@ -120,6 +150,8 @@ export const ClientResultSchema = z.strictObject({
   serviceLatency: LatencySchema.nullable(),
   /** TCP connection set-up, each connect the generator made, measured apart from the requests. */
   connect: LatencySchema.nullable(),
+  /** null: the generator cannot tell (autocannon, wrk); absent in files written before kvbench counted it. */
+  connections: ConnectionUseSchema.nullable().optional(),
   /** The generator's own CPU per request sent, µs: with its capacity, the client's ceiling on this machine. */
   cpuUsPerRequest: num.nullable(),
   /** The load generator's own CPU; near 1.0 on one core means the client, not the server, set the pace. */
@@ -246,6 +278,8 @@ export const RunSchema = z.strictObject({
     generator: z.string(),
     model: z.enum(['closed', 'open', 'capacity']),
     connections: count,
+    /** Absent in files written before there was a choice: those are all `fixed`. */
+    connectionModel: ConnectionModel.optional(),
     requests: count.optional(),
     durationSec: num.optional(),
     /** Open model: the offered rate, resolved (a capacity fraction becomes requests per second). */

@@ -17,12 +17,23 @@ export const TtlSchema = z
 export const LoadGeneratorName = z.enum(['native', 'autocannon', 'wrk']);
 export type LoadGeneratorName = z.infer<typeof LoadGeneratorName>;
 
+/**
+ * How requests find a connection. fixed: `connections` connections opened before the clock, each carrying its
+ * requests one after another (wrk's and autocannon's model). pool: the blog client's (Go's http.Transport with
+ * MaxConnsPerHost = MaxIdleConnsPerHost = connections): at most `connections` requests in flight, each takes an
+ * idle connection or dials one, and gives it back to an idle pool that stays open until the step ends; one timeout
+ * from the request's start covers dialling, waiting to be accepted and the answer. Native generator only.
+ */
+export const ConnectionModel = z.enum(['fixed', 'pool']);
+export type ConnectionModel = z.infer<typeof ConnectionModel>;
+
 const KeysSchema = z.strictObject({ prefix: z.string().default('key-'), count: positiveInt.default(100) });
 
 /** The fields that shape a step's traffic, without defaults, so a step can override any subset of them. */
 const workloadFields = {
   generator: LoadGeneratorName,
   connections: positiveInt.max(20_000),
+  connectionModel: ConnectionModel,
   timeoutMs: positiveInt,
   keys: KeysSchema,
   values: ValuesSchema,
@@ -41,6 +52,7 @@ const workloadFields = {
 export const WorkloadSchema = z.strictObject({
   generator: workloadFields.generator.default('native'),
   connections: workloadFields.connections.default(1000),
+  connectionModel: workloadFields.connectionModel.default('fixed'),
   timeoutMs: workloadFields.timeoutMs.default(10_000),
   keys: workloadFields.keys.prefault({}),
   values: workloadFields.values.prefault({ kind: 'int' }),

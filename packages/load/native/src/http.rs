@@ -47,10 +47,16 @@ enum Framing {
 }
 
 /// Writes `request` and reads one response; `buf` is the connection's read buffer (bytes past a response are kept).
-pub async fn exchange(stream: &mut TcpStream, buf: &mut Vec<u8>, request: &[u8]) -> Result<Answer, ExchangeError> {
+/// `began` turns true with the answer's first byte, so a timeout can tell "never answered" from "answered slowly".
+pub async fn exchange(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    request: &[u8],
+    began: &mut bool,
+) -> Result<Answer, ExchangeError> {
     stream.write_all(request).await?;
     loop {
-        let (status, head_len, framing, close) = read_head(stream, buf).await?;
+        let (status, head_len, framing, close) = read_head(stream, buf, began).await?;
         buf.drain(..head_len);
         let close = match framing {
             Framing::Length(n) => {
@@ -75,7 +81,11 @@ pub async fn exchange(stream: &mut TcpStream, buf: &mut Vec<u8>, request: &[u8])
     }
 }
 
-async fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<(u16, usize, Framing, bool), ExchangeError> {
+async fn read_head(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    began: &mut bool,
+) -> Result<(u16, usize, Framing, bool), ExchangeError> {
     loop {
         if !buf.is_empty() {
             let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
@@ -98,6 +108,7 @@ async fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<(u16, us
         if stream.read_buf(buf).await? == 0 {
             return Err(ExchangeError::Closed);
         }
+        *began = true;
     }
 }
 

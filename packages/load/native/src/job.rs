@@ -21,9 +21,11 @@ pub struct Job {
     /// Open model: arrivals at these rates, one segment after another (a burst is a segment with a higher rate).
     #[serde(default)]
     pub schedule: Option<Vec<Segment>>,
-    /// Connect every connection before the clock starts (connection set-up is then its own figure).
+    /// Connect every connection before the clock starts (connection set-up is then its own figure). Fixed model only.
     #[serde(default = "yes")]
     pub preconnect: bool,
+    #[serde(default)]
+    pub connection_model: ConnectionModel,
     pub traffic: Traffic,
     pub progress_ms: u64,
     /// Test aid: print the first `dump` requests of stream 0 and exit without sending anything.
@@ -33,6 +35,19 @@ pub struct Job {
 
 fn yes() -> bool {
     true
+}
+
+/// How requests find a connection (`ConnectionModel` in `@kvbench/schemas`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ConnectionModel {
+    /// `connections` connections, each carrying its requests one after another, reopened only when one closes.
+    #[default]
+    Fixed,
+    /// The blog client's (Go's http.Transport): at most `connections` requests in flight; each takes an idle
+    /// connection or dials one, and gives it back to an idle pool that stays open until the step ends. One timeout
+    /// from the request's start covers dialling, waiting to be accepted and the answer.
+    Pool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -87,6 +102,9 @@ impl Job {
                 "{} threads for {} connections: every thread needs one",
                 self.threads, self.connections
             ));
+        }
+        if self.connection_model == ConnectionModel::Pool && self.preconnect {
+            return Err("the pool model dials on demand: preconnect must be false".into());
         }
         let closed = self.requests.is_some() || self.duration_ms.is_some();
         if closed == self.schedule.is_some() {

@@ -23,8 +23,8 @@ use tokio::sync::watch;
 use crate::draw::{Method, RequestSource};
 use crate::job::Job;
 use crate::schedule::{Arrivals, Plan};
-use crate::stats::{Stats, encode, histogram};
-use crate::worker::{PlanFor, Shared, run_thread};
+use crate::stats::{ConnectionUse, Stats, encode, histogram};
+use crate::worker::{Gauge, PlanFor, Shared, run_thread};
 
 fn main() {
     if std::env::args().any(|a| a == "--version") {
@@ -97,8 +97,11 @@ fn run(job: Job, addr: SocketAddr) {
         traffic: job.traffic.clone(),
         timeout: Duration::from_millis(job.timeout_ms),
         preconnect: job.preconnect,
+        model: job.connection_model,
         ready: Barrier::new(threads + 1),
         start: OnceLock::new(),
+        open: Gauge::default(),
+        idle: Gauge::default(),
     });
     let budget = job.requests.map(|n| Arc::new(AtomicU64::new(n)));
     let arrivals = job.schedule.as_deref().map(|s| Arc::new(Arrivals::new(s)));
@@ -108,8 +111,8 @@ fn run(job: Job, addr: SocketAddr) {
 
     let mut handles = Vec::with_capacity(threads);
     for (index, stats) in all_stats.iter().enumerate() {
-        // Connections split as evenly as they go: the first threads take one more.
-        let connections = job.connections / threads + usize::from(index < job.connections % threads);
+        // In-flight slots split as evenly as they go: the first threads take one more.
+        let slots = job.connections / threads + usize::from(index < job.connections % threads);
         let plan_for: PlanFor = match &arrivals {
             Some(arrivals) => {
                 let (arrivals, threads) = (arrivals.clone(), threads as u64);
@@ -133,7 +136,7 @@ fn run(job: Job, addr: SocketAddr) {
         };
         let (shared, stats, stop, done) = (shared.clone(), stats.clone(), stop_rx.clone(), done_tx.clone());
         handles.push(std::thread::spawn(move || {
-            run_thread(index as u32, connections, shared, stats, plan_for, stop);
+            run_thread(index as u32, slots, shared, stats, plan_for, stop);
             let _ = done.send(());
         }));
     }
@@ -158,7 +161,7 @@ fn run(job: Job, addr: SocketAddr) {
     for stats in &all_stats {
         total.merge(&stats.lock().expect("stats lock"));
     }
-    emit(done_message(&total, *stop_rx.borrow(), cpu_at_start));
+    emit(done_message(&total, &shared, *stop_rx.borrow(), cpu_at_start));
 }
 
 /// Every `every`, the sums over threads and the p99 of the answers since the last report.
@@ -207,13 +210,13 @@ fn report_progress(
     }
 }
 
-fn done_message(total: &Stats, aborted: bool, cpu_at_start: (f64, f64)) -> serde_json::Value {
+fn done_message(total: &Stats, shared: &Shared, aborted: bool, cpu_at_start: (f64, f64)) -> serde_json::Value {
     let by_status: serde_json::Map<String, serde_json::Value> = total
         .by_status
         .iter()
         .map(|(code, n)| (code.to_string(), json!(n)))
         .collect();
-    let duration_ms = match (total.first_send, total.last_answer) {
+    let duration_ms = match (total.first_send, total.last_end) {
         (Some(first), Some(last)) if last > first => (last - first).as_secs_f64() * 1000.0,
         _ => 0.0,
     };
@@ -238,10 +241,28 @@ fn done_message(total: &Stats, aborted: bool, cpu_at_start: (f64, f64)) -> serde
         "serviceHistogram": encode(&total.service),
         "connectHistogram": encode(&total.connect),
         "cpu": { "userMs": user_ms, "sysMs": sys_ms },
+        "connections": connections_message(&total.connections, shared),
         "aborted": aborted,
         "firstError": total.first_error,
         // A bug here, never the server's: the driver refuses a result whose requests do not add up.
-        "accounted": total.completed + total.unanswered() == total.sent,
+        "accounted": total.completed + total.unanswered() == total.sent
+            && total.timeouts
+                == total.connections.dial_timeouts + total.connections.waiting_timeouts + total.connections.answering_timeouts,
+    })
+}
+
+fn connections_message(c: &ConnectionUse, shared: &Shared) -> serde_json::Value {
+    json!({
+        "dials": c.dials,
+        "dialErrors": c.dial_errors,
+        "dialTimeouts": c.dial_timeouts,
+        "reuses": c.reuses,
+        "waitingTimeouts": c.waiting_timeouts,
+        "answeringTimeouts": c.answering_timeouts,
+        "closedByServer": c.closed_by_server,
+        "peakOpen": shared.open.peak(),
+        "peakIdle": shared.idle.peak(),
+        "idleAtEnd": c.idle_at_end,
     })
 }
 

@@ -27,6 +27,47 @@ pub fn encode(h: &Histogram<u64>) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// How the connections were used: dials, reuses and where each timeout struck (both models; the pool model's
+/// accounting). `dial_timeouts + waiting_timeouts + answering_timeouts` is `Stats::timeouts`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ConnectionUse {
+    /// Connect attempts, successful or not.
+    pub dials: u64,
+    /// Connects refused or failed (the client's EMFILE included).
+    pub dial_errors: u64,
+    /// Connects still unfinished at the timeout: the server's accept queue was full and its SYNs went unanswered.
+    pub dial_timeouts: u64,
+    /// Requests sent on a connection that had carried one before.
+    pub reuses: u64,
+    /// Connected and written, and not one byte of the answer within the timeout: not yet accepted, or not answered.
+    pub waiting_timeouts: u64,
+    /// Part of an answer arrived, not all of it.
+    pub answering_timeouts: u64,
+    /// Connections the server closed (Connection: close, or the socket's end).
+    pub closed_by_server: u64,
+    /// Pool model: idle connections when the step ended.
+    pub idle_at_end: u64,
+}
+
+impl ConnectionUse {
+    fn merge(&mut self, o: &ConnectionUse) {
+        self.dials += o.dials;
+        self.dial_errors += o.dial_errors;
+        self.dial_timeouts += o.dial_timeouts;
+        self.reuses += o.reuses;
+        self.waiting_timeouts += o.waiting_timeouts;
+        self.answering_timeouts += o.answering_timeouts;
+        self.closed_by_server += o.closed_by_server;
+        self.idle_at_end += o.idle_at_end;
+    }
+}
+
+pub enum TimeoutAt {
+    Dialling,
+    Waiting,
+    Answering,
+}
+
 pub struct Stats {
     pub sent: u64,
     pub completed: u64,
@@ -47,13 +88,16 @@ pub struct Stats {
     /// `latency` since the last progress report.
     pub interval: Histogram<u64>,
     pub first_send: Option<Instant>,
-    pub last_answer: Option<Instant>,
+    /// The last request's end: its answer, its timeout or its error (the blog's duration runs to its last
+    /// request's end, so a step whose last requests time out lasts until they do).
+    pub last_end: Option<Instant>,
     /// Set when the thread is done: its plan's figures.
     pub offered: u64,
     pub dropped: u64,
     pub done: bool,
     /// The first connection error's text, so a user sees why (e.g. "Connection refused").
     pub first_error: Option<String>,
+    pub connections: ConnectionUse,
 }
 
 impl Stats {
@@ -72,11 +116,12 @@ impl Stats {
             connect: histogram(),
             interval: histogram(),
             first_send: None,
-            last_answer: None,
+            last_end: None,
             offered: 0,
             dropped: 0,
             done: false,
             first_error: None,
+            connections: ConnectionUse::default(),
         }
     }
 
@@ -96,12 +141,29 @@ impl Stats {
         let _ = self.latency.record(us);
         let _ = self.interval.record(us);
         let _ = self.service.record(micros(service));
-        self.last_answer = Some(self.last_answer.map_or(at, |last| last.max(at)));
+        self.ended(at);
+    }
+
+    /// A request ended now, however it ended.
+    pub fn ended(&mut self, at: Instant) {
+        self.last_end = Some(self.last_end.map_or(at, |last| last.max(at)));
     }
 
     pub fn note_error(&mut self, text: impl FnOnce() -> String) {
         if self.first_error.is_none() {
             self.first_error = Some(text());
+        }
+    }
+
+    /// A request that timed out, by where it was when the time ran out.
+    pub fn timed_out(&mut self, at: TimeoutAt) {
+        self.timeouts += 1;
+        self.ended(Instant::now());
+        let c = &mut self.connections;
+        match at {
+            TimeoutAt::Dialling => c.dial_timeouts += 1,
+            TimeoutAt::Waiting => c.waiting_timeouts += 1,
+            TimeoutAt::Answering => c.answering_timeouts += 1,
         }
     }
 
@@ -127,6 +189,7 @@ impl Stats {
             self.first_error.clone_from(&other.first_error);
         }
         self.dropped += other.dropped;
+        self.connections.merge(&other.connections);
         let _ = self.latency.add(&other.latency);
         let _ = self.service.add(&other.service);
         let _ = self.connect.add(&other.connect);
@@ -134,7 +197,7 @@ impl Stats {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        self.last_answer = match (self.last_answer, other.last_answer) {
+        self.last_end = match (self.last_end, other.last_end) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };

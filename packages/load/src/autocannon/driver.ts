@@ -64,6 +64,7 @@ async function runAutocannon(request: LoadRequest): Promise<LoadOutcome> {
     latencyFrom: 'autocannon',
     serviceHistogram: null,
     connectHistogram: null,
+    connections: null,
     timeline,
     cpu: null,
     aborted,

@@ -246,6 +246,7 @@ function main(): void {
           latencyFrom: 'autocannon',
           serviceHistogram: null,
           connectHistogram: null,
+          connections: null,
           cpu: { userMs: cpu.user / 1000, sysMs: cpu.system / 1000 },
           aborted: stopping,
           notes,

@@ -66,7 +66,9 @@ export function nativeJob(url: URL, step: ResolvedStep, seed: number, threads: n
     timeoutMs: step.timeoutMs,
     seed,
     ...length,
-    preconnect: true,
+    // The fixed model opens its connections before the clock; the pool model dials as requests need them.
+    preconnect: step.connectionModel === 'fixed',
+    connectionModel: step.connectionModel,
     traffic: nativeTraffic(step, seed),
     progressMs: PROGRESS_MS,
   };
@@ -105,9 +107,10 @@ async function runNative(request: LoadRequest): Promise<LoadOutcome> {
     failures: { ...noFailures(), incomplete: last.sent - last.completed },
     durationMs: last.elapsedMs,
     histogram: encodeHistogram(latencyHistogram()),
-    latencyFrom: job.schedule ? 'intended' : 'write',
+    latencyFrom: latencyOrigin(job),
     serviceHistogram: null,
     connectHistogram: null,
+    connections: null,
     timeline,
     cpu: null,
     aborted,
@@ -183,6 +186,12 @@ async function runNative(request: LoadRequest): Promise<LoadOutcome> {
   });
 }
 
+/** Open model: the due time. Closed: the write, or (pool model) the request's start, its dial included. */
+function latencyOrigin(job: NativeJob): LoadOutcome['latencyFrom'] {
+  if (job.schedule) return 'intended';
+  return job.connectionModel === 'pool' ? 'start' : 'write';
+}
+
 function outcomeOf(done: NativeDone, generator: LoadOutcome['generator'], timeline: TimelineSample[], job: NativeJob, aborted: boolean): LoadOutcome {
   const notes: string[] = [];
   if (done.firstError && done.failures.connectionErrors + done.failures.clientOpenFileErrors > 0) {
@@ -203,9 +212,10 @@ function outcomeOf(done: NativeDone, generator: LoadOutcome['generator'], timeli
     failures: done.failures,
     durationMs: done.durationMs,
     histogram: done.histogram,
-    latencyFrom: job.schedule ? 'intended' : 'write',
+    latencyFrom: latencyOrigin(job),
     serviceHistogram: done.serviceHistogram,
     connectHistogram: done.connectHistogram,
+    connections: done.connections,
     timeline,
     cpu: done.cpu,
     aborted: aborted || done.aborted,

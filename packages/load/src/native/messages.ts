@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FailuresSchema } from '@kvbench/schemas';
+import { ConnectionUseSchema, FailuresSchema } from '@kvbench/schemas';
 
 const count = z.number().int().min(0);
 
@@ -15,6 +15,7 @@ export interface NativeJob {
   durationMs?: number;
   schedule?: Array<{ rate: number; durationMs: number }>;
   preconnect: boolean;
+  connectionModel: 'fixed' | 'pool';
   traffic: {
     readFraction: number;
     keyCount: number;
@@ -51,6 +52,7 @@ export const NativeMessage = z.discriminatedUnion('type', [
     serviceHistogram: z.string(),
     connectHistogram: z.string(),
     cpu: z.object({ userMs: z.number().min(0), sysMs: z.number().min(0) }),
+    connections: ConnectionUseSchema,
     aborted: z.boolean(),
     firstError: z.string().nullable(),
     accounted: z.boolean(),

@@ -155,6 +155,7 @@ async function runWrk(request: LoadRequest): Promise<LoadOutcome> {
       latencyFrom: 'write',
       serviceHistogram: null,
       connectHistogram: null,
+      connections: null,
       timeline,
       cpu: null,
       aborted,

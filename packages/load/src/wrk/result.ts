@@ -86,7 +86,7 @@ export function splitStatuses(statuses: Record<string, number>, posts: number, g
 
 export type WrkMeasured = Pick<
   LoadOutcome,
-  'offered' | 'dropped' | 'sent' | 'completed' | 'successful' | 'failures' | 'durationMs' | 'histogram' | 'latencyFrom' | 'serviceHistogram' | 'connectHistogram' | 'cpu'
+  'offered' | 'dropped' | 'sent' | 'completed' | 'successful' | 'failures' | 'durationMs' | 'histogram' | 'latencyFrom' | 'serviceHistogram' | 'connectHistogram' | 'connections' | 'cpu'
 > & {
   notes: string[];
 };
@@ -156,6 +156,7 @@ export function wrkMeasured(result: WrkResult, options: { stalled: boolean }): W
     latencyFrom: 'write',
     serviceHistogram: null,
     connectHistogram: null,
+    connections: null,
     cpu: { userMs: result.cpu.userMs, sysMs: result.cpu.sysMs },
     notes,
   };

@@ -3,7 +3,8 @@ import { escapeHtml } from '../escape.js';
 import { shade } from '../colors.js';
 import { fmtDuration, fmtInt, fmtLatency } from '../format.js';
 import { CONNECT_NOTE } from '../latency-origin.js';
-import { figure, ladderSteps, type StepInfo } from '../view.js';
+import { METRICS, type MetricKey } from '../metrics.js';
+import { cellOf, figure, ladderSteps, type StepInfo } from '../view.js';
 import { chartPair } from './chart.js';
 import type { Ctx } from './context.js';
 import { blogSeries, ladderPair } from './ladder.js';
@@ -69,6 +70,7 @@ export function blogSection(ctx: Ctx): string {
     }) +
     ladderPair(ctx, { title: 'Success rate', metric: 'successRate', blog: 'successRate', yMax: 100, noZero: true, steps, note: 'Axis starts near the lowest rate, not at zero: a few failed requests in a thousand must stay visible.' }) +
     connectPair(ctx, steps) +
+    connectionUseTable(ctx, steps) +
     (hasBlog ? blogTable() : '') +
     `</section>`
   );
@@ -120,3 +122,42 @@ function connectPair(ctx: Ctx, steps: readonly StepInfo[]): string {
     table: table({ charts: [id], head: [th('connect', undefined, false), ...names.map((n) => th(n))], rows }),
   });
 }
+
+/** What the client did with its connections on each ladder step, each failure by where it struck. */
+const CONNECTION_USE: ReadonlyArray<MetricKey> = [
+  'dials',
+  'reuses',
+  'peakIdle',
+  'idleAtEnd',
+  'dialErrors',
+  'dialTimeouts',
+  'waitingTimeouts',
+  'answeringTimeouts',
+];
+
+/**
+ * The client's connection accounting per server and ladder step: where the blog's failures come from (a server
+ * that cannot accept more connections than its descriptors leaves requests waiting on the rest until the timeout).
+ */
+function connectionUseTable(ctx: Ctx, steps: readonly StepInfo[]): string {
+  const { view } = ctx;
+  const names = steps.map((s) => s.name);
+  const counted = view.series.filter((s) => names.some((step) => figure(view, s.key, step, 'dials')));
+  if (counted.length === 0) return '';
+  const rows = counted.flatMap((s) =>
+    CONNECTION_USE.map((metric) => [
+      seriesTh(`${s.label} · ${METRICS[metric].label.toLowerCase()}`, s.color),
+      ...names.map((step) => spreadTd(figure(view, s.key, step, metric), fmtInt)),
+    ]),
+  );
+  const models = [...new Set(steps.flatMap((st) => view.series.flatMap((s) => cellOf(view, s.key, st.name)?.runs ?? [])).map((r) => r.load.connectionModel ?? 'fixed'))];
+  const model = models.length === 1 && models[0] === 'pool' ? POOL_NOTE : FIXED_NOTE;
+  return (
+    `<h3>How the client used its connections</h3><p class="muted">${escapeHtml(model)}</p>` +
+    table({ head: [th('connections', undefined, false), ...names.map((n) => th(n))], rows })
+  );
+}
+
+const POOL_NOTE =
+  "The blog client's model: each request takes an idle connection or dials one, and gives it back to a pool that stays open until the step ends. Timed out waiting: connected, and not one byte of an answer within the timeout (the server had not accepted it, or never answered); dialling: the connect itself did not finish (the accept queue was full).";
+const FIXED_NOTE = 'Fixed connections: each opened before the clock and kept for the step; a dial after that replaces one the server closed or that failed.';

@@ -54,4 +54,12 @@ export const CHART_UNITS: Record<MetricKey, ChartUnit> = {
   clientOpenFileErrors: count,
   incomplete: count,
   serverOpenFileErrors: count,
+  dials: count,
+  reuses: count,
+  peakIdle: count,
+  idleAtEnd: count,
+  dialErrors: count,
+  dialTimeouts: count,
+  waitingTimeouts: count,
+  answeringTimeouts: count,
 };
