@@ -6,3 +6,4 @@ export * from './proc-sampler.js';
 export * from './server-process.js';
 export * from './fixtures.js';
 export * from './machine-stat.js';
+export * from './free-port.js';

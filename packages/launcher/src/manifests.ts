@@ -29,6 +29,21 @@ export async function findServers(serversDir: string): Promise<ServerDefinition[
   return found.sort((a, b) => a.manifest.name.localeCompare(b.manifest.name));
 }
 
+/**
+ * A manifest anywhere (a clone of someone else's server, described without touching it): its paths are relative
+ * to its own folder, as in servers/<name>/.
+ */
+export async function loadManifest(file: string): Promise<ServerDefinition> {
+  const resolved = path.resolve(file);
+  let text: string;
+  try {
+    text = await readFile(resolved, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read the manifest ${resolved}: ${(error as Error).message}`);
+  }
+  return { manifest: readManifest(text, resolved), dir: path.dirname(resolved) };
+}
+
 function readManifest(text: string, file: string): ServerManifest {
   let json: unknown;
   try {

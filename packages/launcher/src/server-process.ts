@@ -1,7 +1,8 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { FdLimit } from '@kvbench/schemas';
+import type { FdLimit, Readiness, StopSignal } from '@kvbench/schemas';
 import { track } from './cleanup.js';
 import { killGroup } from './exec.js';
 
@@ -20,6 +21,12 @@ export interface LaunchSpec {
   cpus?: string;
   readyTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** Default: the kv-spec's `listening on` line, then GET /healthz → 200. */
+  ready?: Readiness;
+  /** Where the server will listen, when the runner chose its port: what tcp and http readiness look at. */
+  url?: string;
+  /** Default SIGTERM, the kv-spec's. */
+  stopSignal?: StopSignal;
 }
 
 export interface ExitInfo {
@@ -69,6 +76,7 @@ export class ServerProcess {
     readonly coldStartMs: number,
     exited: Promise<ExitInfo>,
     private readonly stderr: StderrWatch,
+    readonly stopSignal: StopSignal = 'SIGTERM',
   ) {
     this.pid = child.pid!;
     this.exited = exited.then((info) => (this.exitInfo = info));
@@ -93,14 +101,15 @@ export class ServerProcess {
   }
 
   /**
-   * SIGTERM, then wait up to `graceMs` for the kv-spec's flush-and-exit-0. A server that does not exit is killed
-   * (with its process group) and reported as hung.
+   * SIGTERM (or the manifest's stop signal), then wait up to `graceMs` for the kv-spec's flush-and-exit-0. A server
+   * that does not exit is killed (with its process group) and reported as hung; one that dies of the signal is
+   * recorded as an unclean exit, once: nothing is sent again.
    */
   async stop(graceMs = 10_000): Promise<StopOutcome> {
     const started = performance.now();
     if (this.exitInfo) return { ...this.exitInfo, clean: false, hung: false, stopMs: 0 };
     try {
-      process.kill(this.pid, 'SIGTERM');
+      process.kill(this.pid, this.stopSignal);
     } catch {
       // exited between the check and the signal: `exited` resolves below
     }
@@ -137,12 +146,13 @@ export function wrapArgv(spec: Pick<LaunchSpec, 'argv' | 'fdLimit' | 'cpus'>): s
 }
 
 /**
- * Spawns a server, waits for its `listening on` line and then for `GET /healthz` to answer 200.
- * Fails with the server's own stderr if it exits first or is not ready within `readyTimeoutMs`.
+ * Spawns a server and waits until it is ready (by default its `listening on` line, then `GET /healthz` → 200).
+ * Fails with the server's own output if it exits first or is not ready within `readyTimeoutMs`.
  */
 export async function startServer(spec: LaunchSpec): Promise<ServerProcess> {
   const argv = wrapArgv(spec);
   const readyTimeoutMs = spec.readyTimeoutMs ?? 30_000;
+  const ready = spec.ready ?? { by: 'listening-line' };
   const spawnedAt = performance.now();
   const child = spawn(argv[0]!, argv.slice(1), {
     cwd: spec.cwd,
@@ -178,29 +188,82 @@ export async function startServer(spec: LaunchSpec): Promise<ServerProcess> {
     child.on('error', (error) => reject(new StartError(`cannot start ${argv.join(' ')}: ${error.message}`, []))),
   );
 
+  const command = argv.join(' ');
   try {
     const url = await Promise.race([
-      listeningLine(child.stdout),
+      waitReady(ready, child.stdout, spec.url, readyTimeoutMs, command, tail),
       spawnError,
       exited.then((info) => {
-        throw new StartError(`${argv.join(' ')} exited (${describeExit(info)}) before it was listening`, tail);
-      }),
-      deadline(readyTimeoutMs, `${argv.join(' ')} printed no "listening on" line within ${readyTimeoutMs} ms`, tail),
-    ]);
-    await Promise.race([
-      waitHealthy(url, readyTimeoutMs),
-      exited.then((info) => {
-        throw new StartError(`${argv.join(' ')} exited (${describeExit(info)}) before /healthz answered`, tail);
+        throw new StartError(`${command} exited (${describeExit(info)}) before it was ready (${describeReadiness(ready, spec.url)})`, tail);
       }),
     ]);
     const coldStartMs = performance.now() - spawnedAt;
     // Keep draining stdout so a chatty server never blocks on a full pipe.
     child.stdout.resume();
-    return new ServerProcess(child, url, coldStartMs, exited, stderr);
+    return new ServerProcess(child, url, coldStartMs, exited, stderr, spec.stopSignal);
   } catch (error) {
     killGroup(child.pid, 'SIGKILL');
     await exited;
     throw error instanceof StartError ? error : new StartError((error as Error).message, tail);
+  }
+}
+
+/** Resolves with the server's base URL once it is ready as `ready` says; the cold-start clock stops then. */
+async function waitReady(ready: Readiness, stdout: Readable, url: string | undefined, timeoutMs: number, command: string, tail: string[]): Promise<string> {
+  if (ready.by === 'listening-line') {
+    const found = await Promise.race([
+      listeningLine(stdout),
+      deadline(timeoutMs, `${command} printed no "listening on" line within ${timeoutMs} ms`, tail),
+    ]);
+    await waitHealthy(found, timeoutMs);
+    return found;
+  }
+  if (!url) throw new Error(`readiness by ${ready.by} needs the URL the server was told to listen on`);
+  // Its stdout is not ours to parse; keep the last lines, which may say why it never got ready.
+  const said: string[] = [];
+  createInterface({ input: stdout }).on('line', (line) => {
+    said.push(`stdout: ${line}`);
+    if (said.length > 10) said.shift();
+  });
+  const probe = ready.by === 'tcp' ? () => tcpAnswers(url) : () => httpAnswers(url, ready.path, ready.status);
+  const until = performance.now() + timeoutMs;
+  let last = 'no answer';
+  while (performance.now() < until) {
+    last = await probe();
+    if (last === '') return url;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new StartError(`${command} was not ready within ${timeoutMs} ms (${describeReadiness(ready, url)}; last: ${last})`, [...said, ...tail]);
+}
+
+function describeReadiness(ready: Readiness, url: string | undefined): string {
+  if (ready.by === 'listening-line') return 'waiting for its "listening on" line and /healthz';
+  if (ready.by === 'tcp') return `waiting for a TCP connect to ${url}`;
+  return `waiting for GET ${url}${ready.path} to answer${ready.status ? ` ${ready.status.join(' or ')}` : ''}`;
+}
+
+/** '' once a TCP connection opens; else why not. */
+function tcpAnswers(url: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname.replace(/^\[|\]$/g, ''), port: Number(port) });
+    socket.setTimeout(1000, () => socket.destroy(new Error('connect timed out')));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('');
+    });
+    socket.once('error', (error) => resolve(error.message));
+  });
+}
+
+/** '' once GET path answers (with one of `status`, when given); else why not. */
+async function httpAnswers(url: string, path: string, status: number[] | undefined): Promise<string> {
+  try {
+    const response = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(1000) });
+    await response.arrayBuffer();
+    return !status || status.includes(response.status) ? '' : `status ${response.status}`;
+  } catch (error) {
+    return (error as Error).message;
   }
 }
 

@@ -1,10 +1,53 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES_DIR, StartError, killAllChildren, liveChildren, startServer, wrapArgv } from '../src/index.js';
+import { FIXTURES_DIR, StartError, freePort, killAllChildren, liveChildren, startServer, wrapArgv } from '../src/index.js';
 
 const fake = (...args: string[]) => ({ argv: ['node', 'fake-server.mjs', '--port', '0', ...args], cwd: FIXTURES_DIR });
 
 afterEach(() => killAllChildren());
+
+/** The blog's style of server: its own flags, no listening line, no /healthz, no SIGTERM handler. */
+async function foreign(ready: Parameters<typeof startServer>[0]['ready'], extra: string[] = []) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  return { url, spec: { argv: ['node', 'foreign-server.mjs', '-b', '127.0.0.1', '-p', String(port), ...extra], cwd: FIXTURES_DIR, ready, url } };
+}
+
+describe('startServer: servers that do not follow the launch contract', () => {
+  it('is ready by TCP connect at the port it was given, and records death by SIGTERM as an unclean exit, once', async () => {
+    const { url, spec } = await foreign({ by: 'tcp' });
+    const server = await startServer(spec);
+    expect(server.url).toBe(url);
+    expect((await fetch(`${url}/kv`, { method: 'POST', body: '{"key":"a","value":1}' })).status).toBe(201);
+    const stopped = await server.stop(5000);
+    // Killed by the signal it does not handle: not clean, not hung (it did not take the grace period), no retry.
+    expect(stopped).toMatchObject({ code: null, signal: 'SIGTERM', clean: false, hung: false });
+    expect(stopped.stopMs).toBeLessThan(2000);
+    expect(liveChildren()).toBe(0);
+  });
+
+  it('is ready by an HTTP path answering one of the given statuses', async () => {
+    const { url, spec } = await foreign({ by: 'http', path: '/kv/ready', status: [404] });
+    const server = await startServer(spec);
+    expect(server.url).toBe(url);
+    await server.kill();
+  });
+
+  it('says what it waited for, with what the server printed, when it is never ready', async () => {
+    // Told one port, listening on another: the connect at the given port never succeeds.
+    const { spec } = await foreign({ by: 'tcp' });
+    const other = await freePort();
+    const wrong = { ...spec, argv: ['node', 'foreign-server.mjs', '-b', '127.0.0.1', '-p', String(other)], readyTimeoutMs: 500 };
+    await expect(startServer(wrong)).rejects.toThrow(/was not ready within 500 ms \(waiting for a TCP connect to http:\/\/127\.0\.0\.1:\d+; last: .*ECONNREFUSED[\s\S]*stdout: Starting to serve on 127\.0\.0\.1:\d+/);
+    expect(liveChildren()).toBe(0);
+  });
+
+  it('sends the manifest\'s stop signal instead of SIGTERM', async () => {
+    const server = await startServer({ ...fake(), stopSignal: 'SIGINT' });
+    // The fake server exits 0 on SIGINT as on SIGTERM: a clean stop through the other signal.
+    expect(await server.stop()).toMatchObject({ code: 0, clean: true });
+  });
+});
 
 describe('startServer', () => {
   it('returns the real URL from the listening line and a cold-start time once /healthz answers', async () => {
@@ -21,7 +64,7 @@ describe('startServer', () => {
   it('reports a server that exits before listening, with its own stderr', async () => {
     const failure = startServer(fake('--fail-start'));
     await expect(failure).rejects.toThrow(StartError);
-    await expect(failure).rejects.toThrow(/\(exit code 1\) before it was listening[\s\S]*corrupted/);
+    await expect(failure).rejects.toThrow(/\(exit code 1\) before it was ready \(waiting for its "listening on" line[\s\S]*corrupted/);
     expect(liveChildren()).toBe(0);
   });
 

@@ -215,7 +215,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
       warnings.push({
         ...where,
         code: 'unclean-exit',
-        message: `${target.name} exited with ${describeExit(stop)} after SIGTERM, not 0: the kv-spec's flush-and-exit may not have happened.`,
+        message: `${target.name} exited with ${describeExit(stop)} after ${live.process?.stopSignal ?? 'SIGTERM'}, not 0: the kv-spec's flush-and-exit may not have happened.`,
       });
     }
 

@@ -1,5 +1,6 @@
 import {
   buildServer,
+  freePort,
   resolveProgram,
   startServer,
   toolchainVersion,
@@ -7,7 +8,7 @@ import {
   type ServerProcess,
   type StopOutcome,
 } from '@kvbench/launcher';
-import type { FdLimit, Scenario, ServerInfo } from '@kvbench/schemas';
+import { templatesIn, type FdLimit, type Readiness, type Scenario, type ServerInfo, type StartTemplate, type StopSignal } from '@kvbench/schemas';
 
 /** How each step starts its server. */
 export interface StartOptions {
@@ -49,6 +50,36 @@ export function specFlags(options: StartOptions): string[] {
   ];
 }
 
+/** What `{name}` in a start command stands for, for one start. */
+export function templateValues(options: StartOptions, port: number): Record<StartTemplate, string> {
+  return {
+    host: LOOPBACK,
+    port: String(port),
+    dir: options.dataDir,
+    shards: String(options.flags.shards),
+    flushIntervalMs: String(options.flags.flushIntervalMs),
+    cleanupIntervalMs: String(options.flags.cleanupIntervalMs),
+  };
+}
+
+export function fillTemplates(text: string, values: Record<StartTemplate, string>, quote: (v: string) => string = (v) => v): string {
+  return text.replace(/\{([A-Za-z]+)\}/g, (whole, name: string) => (name in values ? quote(values[name as StartTemplate]) : whole));
+}
+
+const LOOPBACK = '127.0.0.1';
+
+/**
+ * A start argv as it runs: templates filled (the runner picks the port when `{port}` is there), else the kv-spec
+ * flags appended. Also where the server will listen, when the runner knows it before the server says so.
+ */
+async function startCommand(argv: readonly string[], options: StartOptions): Promise<{ argv: string[]; url?: string }> {
+  const used = templatesIn(argv);
+  if (used.length === 0) return { argv: [...argv, ...specFlags(options)] };
+  const port = used.includes('port') ? await freePort(LOOPBACK) : 0;
+  const values = templateValues(options, port);
+  return { argv: argv.map((arg) => fillTemplates(arg, values)), ...(port ? { url: `http://${LOOPBACK}:${port}` } : {}) };
+}
+
 export class ManifestTarget implements Target {
   readonly name: string;
   constructor(
@@ -75,9 +106,14 @@ export class ManifestTarget implements Target {
   }
 
   async start(options: StartOptions): Promise<LiveTarget> {
-    const [program, ...args] = this.def.manifest.start;
+    const { manifest } = this.def;
+    const [program, ...args] = manifest.start;
+    const command = await startCommand([resolveProgram(this.def, program!), ...args], options);
     const process = await startServer({
-      argv: [resolveProgram(this.def, program!), ...args, ...specFlags(options)],
+      argv: command.argv,
+      ...(command.url ? { url: command.url } : {}),
+      ready: manifest.ready,
+      stopSignal: manifest.stopSignal,
       cwd: this.def.dir,
       ...(options.fdLimit ? { fdLimit: options.fdLimit } : {}),
       ...(options.cpus ? { cpus: options.cpus } : {}),
@@ -88,25 +124,40 @@ export class ManifestTarget implements Target {
 
 /**
  * A user's own start command (the blog's original servers, say). It runs through `sh -c 'exec …'` so the pid
- * the runner samples is the server's own, and it must print the kv-spec's `listening on` line. Port and data
- * directory are the user's business: the command gets no flags appended unless it contains `{flags}`.
+ * the runner samples is the server's own. `{port}`, `{dir}` and the other start templates are filled in (shell-
+ * quoted), `{flags}` becomes the kv-spec flags; a command with none of them gets nothing appended. Ready by the
+ * kv-spec's listening line unless told otherwise (`--ready tcp`, `--ready http:/path`).
  */
 export class CommandTarget implements Target {
   constructor(
     readonly name: string,
     private readonly command: string,
     private readonly cwd: string,
-  ) {}
+    private readonly ready: Readiness = { by: 'listening-line' },
+    private readonly stopSignal: StopSignal = 'SIGTERM',
+  ) {
+    if (ready.by !== 'listening-line' && !command.includes('{port}')) {
+      throw new Error(`--ready ${ready.by} needs {port} in --command: kvbench picks the port and must know where to look`);
+    }
+  }
 
   async prepare(): Promise<ServerInfo> {
     return { name: this.name, language: 'external', source: 'command', version: null, build: null };
   }
 
   async start(options: StartOptions): Promise<LiveTarget> {
-    const command = this.command.replace('{flags}', specFlags(options).map((f) => `'${f}'`).join(' '));
+    const quote = (v: string) => `'${v.replaceAll("'", `'\\''`)}'`;
+    const port = this.command.includes('{port}') ? await freePort(LOOPBACK) : 0;
+    const command = fillTemplates(this.command, templateValues(options, port), quote).replace(
+      '{flags}',
+      specFlags(options).map(quote).join(' '),
+    );
     const process = await startServer({
       argv: ['sh', '-c', `exec ${command}`],
       cwd: this.cwd,
+      ready: this.ready,
+      stopSignal: this.stopSignal,
+      ...(port ? { url: `http://${LOOPBACK}:${port}` } : {}),
       ...(options.fdLimit ? { fdLimit: options.fdLimit } : {}),
       ...(options.cpus ? { cpus: options.cpus } : {}),
     });

@@ -1,8 +1,8 @@
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fakeServer, killAllChildren, liveChildren } from '@kvbench/launcher';
+import { FIXTURES_DIR, fakeServer, killAllChildren, liveChildren, loadManifest } from '@kvbench/launcher';
 import { ScenarioSchema, type ScenarioInput } from '@kvbench/schemas';
 import { ManifestTarget, UrlTarget, readResults, runScenario, type Target } from '../src/index.js';
 
@@ -26,6 +26,37 @@ const fake = (name: string, ...args: string[]): Target => {
 async function resultsDir() {
   return mkdtemp(path.join(os.tmpdir(), 'kvbench-results-'));
 }
+
+describe('runScenario: a server described as it is, without a wrapper', () => {
+  it('fills its own flags from templates, knows it is ready by TCP, measures it and records its death by SIGTERM', async () => {
+    // A manifest in a folder of its own, as a user would write beside a clone of the blog's servers.
+    const folder = await mkdtemp(path.join(os.tmpdir(), 'kvbench-foreign-'));
+    const manifestFile = path.join(folder, 'kvbench.json');
+    await writeFile(
+      manifestFile,
+      JSON.stringify({
+        name: 'foreign',
+        language: 'JavaScript (test fixture)',
+        start: ['node', path.join(FIXTURES_DIR, 'foreign-server.mjs'), '-b', '{host}', '-p', '{port}', '-d', '{dir}/store'],
+        ready: { by: 'tcp' },
+      }),
+    );
+    const def = await loadManifest(manifestFile);
+    const { results } = await runScenario({
+      repoRoot: process.cwd(),
+      loaded: small({ steps: [{ name: 'a', requests: 400, connectionModel: 'pool' }] }),
+      targets: [new ManifestTarget(def, undefined, true)],
+      resultsDir: await resultsDir(),
+    });
+    const [run] = results.runs;
+    expect(run?.status).toBe('ok');
+    expect(run?.client).toMatchObject({ sent: 400, successful: 400 });
+    expect(run?.serverProcess?.exit).toMatchObject({ code: null, signal: 'SIGTERM', clean: false });
+    const unclean = run?.warnings.find((w) => w.code === 'unclean-exit');
+    expect(unclean?.message).toMatch(/exited with signal SIGTERM after SIGTERM, not 0/);
+    expect(liveChildren()).toBe(0);
+  });
+});
 
 describe('runScenario', () => {
   it('measures every server × step × repeat and writes a results file that validates on read', async () => {

@@ -4,16 +4,75 @@ import { z } from 'zod';
 const Argv = z.array(z.string().min(1)).min(1, 'must name at least the program to run');
 
 /**
- * `servers/<name>/kvbench.json`: how the runner builds, starts and identifies one server.
- * Paths are relative to the manifest's folder; the runner appends the kv-spec flags to `start`.
+ * The values a start command may take by name, as `{port}` in any of its arguments. A start command with none of
+ * them gets the kv-spec flags appended (`--host … --port 0 --directory …`); one with any of them gets nothing
+ * appended, so a server with other flags (the blog's own) is described as it is, without a wrapper.
  */
-export const ServerManifestSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
-  language: z.string().min(1),
-  description: z.string().default(''),
-  build: Argv.optional(),
-  artifact: z.string().min(1).optional(),
-  start: Argv,
-  version: Argv.optional(),
-});
+export const START_TEMPLATES = ['host', 'port', 'dir', 'shards', 'flushIntervalMs', 'cleanupIntervalMs'] as const;
+export type StartTemplate = (typeof START_TEMPLATES)[number];
+const TEMPLATE = /\{([A-Za-z]+)\}/g;
+
+/** The `{name}`s an argv uses, in order of first use. */
+export function templatesIn(argv: readonly string[]): string[] {
+  return [...new Set(argv.flatMap((arg) => [...arg.matchAll(TEMPLATE)].map((m) => m[1]!)))];
+}
+
+/**
+ * How the runner knows the server is ready. listening-line: the kv-spec's `listening on http://HOST:PORT` on stdout,
+ * then `GET /healthz` → 200. tcp: a TCP connect to {host}:{port} succeeds. http: `GET path` gets an answer (of one
+ * of `status`, when given). tcp and http need `{port}` in the start command: the runner picks the port.
+ */
+export const ReadinessSchema = z.discriminatedUnion('by', [
+  z.strictObject({ by: z.literal('listening-line') }),
+  z.strictObject({ by: z.literal('tcp') }),
+  z.strictObject({
+    by: z.literal('http'),
+    path: z.string().startsWith('/', 'a path such as /kv/ready'),
+    status: z.array(z.number().int().min(100).max(599)).min(1).optional(),
+  }),
+]);
+export type Readiness = z.infer<typeof ReadinessSchema>;
+
+/**
+ * The signal that asks the server to stop. The kv-spec's is SIGTERM (flush, exit 0); a server that only traps
+ * SIGINT can say so. A server that dies of the signal instead of exiting 0 is recorded as an unclean exit.
+ */
+export const StopSignal = z.enum(['SIGTERM', 'SIGINT']);
+export type StopSignal = z.infer<typeof StopSignal>;
+
+/**
+ * `kvbench.json`, in `servers/<name>/` or anywhere else (`kvbench run --manifest FILE`): how the runner builds,
+ * starts and identifies one server. Paths are relative to the manifest's folder.
+ */
+export const ServerManifestSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
+    language: z.string().min(1),
+    description: z.string().default(''),
+    build: Argv.optional(),
+    artifact: z.string().min(1).optional(),
+    start: Argv,
+    version: Argv.optional(),
+    ready: ReadinessSchema.default({ by: 'listening-line' }),
+    stopSignal: StopSignal.default('SIGTERM'),
+  })
+  .superRefine((m, ctx) => {
+    const used = templatesIn(m.start);
+    const unknown = used.filter((t) => !(START_TEMPLATES as readonly string[]).includes(t));
+    if (unknown.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['start'],
+        message: `unknown ${unknown.map((t) => `{${t}}`).join(', ')}; a start command may use ${START_TEMPLATES.map((t) => `{${t}}`).join(', ')}`,
+      });
+    }
+    if (m.ready.by !== 'listening-line' && !used.includes('port')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ready'],
+        message: `readiness by ${m.ready.by} needs {port} in start: the runner picks the port and must know where to look`,
+      });
+    }
+  });
 export type ServerManifest = z.infer<typeof ServerManifestSchema>;
+export type ServerManifestInput = z.input<typeof ServerManifestSchema>;

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { findServers, selectServers } from '@kvbench/launcher';
+import { findServers, loadManifest, selectServers } from '@kvbench/launcher';
+import { StopSignal, type Readiness } from '@kvbench/schemas';
 import { renderTerminal, writeReport } from '@kvbench/report';
 import { CommandTarget, ManifestTarget, UrlTarget, loadScenario, runScenario, type Target } from '@kvbench/runner';
 import { cpuList, fdLimit, generator, parse, positiveInt } from '../args.js';
@@ -18,9 +19,14 @@ export const runUsage = `kvbench run <scenario> [options]
   --pin-server CPUS      taskset CPU list for the server, e.g. 0
   --pin-load CPUS        taskset CPU list for the load generator, e.g. 1
   --no-pin               do not pin (default on 2+ cores: the server on the first half of the cores, the client on the rest)
+  --manifest FILE        a server described by a kvbench.json anywhere (e.g. in a clone of someone else's
+                         server); repeatable; with --servers, those run too
   --url URL --name N     benchmark a server already running at a loopback URL
-  --command CMD --name N benchmark a server started by CMD (it must print "listening on http://HOST:PORT";
-                         "{flags}" in CMD is replaced by the kv-spec flags)
+  --command CMD --name N benchmark a server started by CMD; in CMD, {port} {host} {dir} {shards}
+                         {flushIntervalMs} {cleanupIntervalMs} are filled in, {flags} becomes the kv-spec flags
+  --ready HOW            when a --command server is ready: listening-line (default: it prints "listening on
+                         http://HOST:PORT"), tcp (a connect to {port} succeeds) or http:/PATH (GET PATH answers)
+  --stop-signal SIG      SIGTERM (default) or SIGINT: how a --command server is asked to stop
   --no-build             use the servers' existing build artifacts
   --no-report            skip the HTML report
   --results-dir DIR      where to write the results file (default: results/)
@@ -39,6 +45,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     url: { type: 'string' },
     command: { type: 'string' },
     name: { type: 'string' },
+    manifest: { type: 'string', multiple: true },
+    ready: { type: 'string' },
+    'stop-signal': { type: 'string' },
     'no-build': { type: 'boolean' },
     'no-report': { type: 'boolean' },
     'results-dir': { type: 'string' },
@@ -87,21 +96,56 @@ export async function runCommand(argv: string[]): Promise<number> {
 }
 
 async function chooseTargets(
-  values: { servers?: string; url?: string; command?: string; name?: string; 'no-build'?: boolean },
+  values: {
+    servers?: string;
+    url?: string;
+    command?: string;
+    name?: string;
+    manifest?: string[];
+    ready?: string;
+    'stop-signal'?: string;
+    'no-build'?: boolean;
+  },
   scenarioServers: string[] | undefined,
   serversDir: string,
   root: string,
 ): Promise<Target[]> {
   if (values.url && values.command) throw new UsageError('kvbench run: give --url or --command, not both');
+  if ((values.ready || values['stop-signal']) && !values.command) {
+    throw new UsageError('kvbench run: --ready and --stop-signal are for --command (a manifest says "ready" and "stopSignal")');
+  }
   if (values.url || values.command) {
     if (!values.name) throw new UsageError('kvbench run: --url and --command need --name, the label the results use');
-    return [values.url ? new UrlTarget(values.name, values.url) : new CommandTarget(values.name, values.command!, root)];
+    if (values.url) return [new UrlTarget(values.name, values.url)];
+    try {
+      return [new CommandTarget(values.name, values.command!, root, readiness(values.ready), stopSignal(values['stop-signal']))];
+    } catch (error) {
+      throw new UsageError(`kvbench run: ${(error as Error).message}`);
+    }
   }
+  const build = !values['no-build'];
+  const foreign = await Promise.all((values.manifest ?? []).map((file) => loadManifest(file)));
+  if (foreign.length > 0 && !values.servers) return foreign.map((def) => new ManifestTarget(def, undefined, !build));
   const names = values.servers?.split(',').map((s) => s.trim()).filter(Boolean) ?? scenarioServers;
   const all = await findServers(serversDir);
   try {
-    return selectServers(all, names).map((def) => new ManifestTarget(def, undefined, Boolean(values['no-build'])));
+    return [...selectServers(all, names), ...foreign].map((def) => new ManifestTarget(def, undefined, !build));
   } catch (error) {
     throw new UsageError(`kvbench run: ${(error as Error).message}`);
   }
+}
+
+/** `--ready`: listening-line, tcp, or http:/PATH. */
+function readiness(text: string | undefined): Readiness {
+  if (!text || text === 'listening-line') return { by: 'listening-line' };
+  if (text === 'tcp') return { by: 'tcp' };
+  if (text.startsWith('http:/')) return { by: 'http', path: text.slice('http:'.length) };
+  throw new UsageError(`kvbench run: --ready ${text}: expected listening-line, tcp or http:/PATH (e.g. http:/kv/ready)`);
+}
+
+function stopSignal(text: string | undefined): StopSignal {
+  if (!text) return 'SIGTERM';
+  const parsed = StopSignal.safeParse(text.toUpperCase());
+  if (!parsed.success) throw new UsageError(`kvbench run: --stop-signal ${text}: expected SIGTERM or SIGINT`);
+  return parsed.data;
 }
