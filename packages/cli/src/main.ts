@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { FileExistsError } from '@kvbench/runner';
 import { SchemaError } from '@kvbench/schemas';
 import { abCommand, abUsage } from './commands/ab.js';
 import { baselineCommand, baselineUsage } from './commands/baseline.js';
@@ -44,7 +45,7 @@ main(process.argv.slice(2)).then(
     if (error instanceof UsageError) {
       process.stderr.write(`${error.message}\n(kvbench --help for usage)\n`);
       process.exitCode = 2;
-    } else if (error instanceof SchemaError) {
+    } else if (error instanceof SchemaError || error instanceof FileExistsError) {
       process.stderr.write(`kvbench: ${error.message}\n`);
       process.exitCode = 2;
     } else {
