@@ -1,8 +1,10 @@
 #!/usr/bin/env node
+import { FileExistsError } from '@kvbench/runner';
 import { SchemaError } from '@kvbench/schemas';
 import { abCommand, abUsage } from './commands/ab.js';
 import { baselineCommand, baselineUsage } from './commands/baseline.js';
 import { compareCommand, compareUsage } from './commands/compare.js';
+import { exportCommand, exportUsage } from './commands/export.js';
 import { listCommand } from './commands/list.js';
 import { reportCommand, reportUsage } from './commands/report.js';
 import { runCommand, runUsage } from './commands/run.js';
@@ -14,6 +16,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number>; usage
   compare: { run: compareCommand, usage: compareUsage },
   ab: { run: abCommand, usage: abUsage },
   baseline: { run: baselineCommand, usage: baselineUsage },
+  export: { run: exportCommand, usage: exportUsage },
   list: { run: listCommand, usage: 'kvbench list    the scenarios and servers there are' },
 };
 
@@ -44,7 +47,7 @@ main(process.argv.slice(2)).then(
     if (error instanceof UsageError) {
       process.stderr.write(`${error.message}\n(kvbench --help for usage)\n`);
       process.exitCode = 2;
-    } else if (error instanceof SchemaError) {
+    } else if (error instanceof SchemaError || error instanceof FileExistsError) {
       process.stderr.write(`kvbench: ${error.message}\n`);
       process.exitCode = 2;
     } else {

@@ -1,24 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES_DIR } from '@kvbench/launcher';
+import { MAIN, ROOT, TSX, kvbench, tempDir } from './support/cli.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const MAIN = path.join(ROOT, 'packages/cli/src/main.ts');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const FAKE = path.join(FIXTURES_DIR, 'fake-server.mjs');
-
-function kvbench(args: string[]) {
-  const result = spawnSync(TSX, [MAIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-async function tempDir(prefix: string) {
-  return mkdtemp(path.join(os.tmpdir(), prefix));
-}
 
 /** Server processes whose command line holds `marker` (not the CLI itself, whose --command argument holds it too). */
 function processesWith(marker: string): string[] {

@@ -7,7 +7,10 @@ export { writeReport, writeComparisonReport, writeIndexReport, reportFileName, c
 export { blogPublished, BLOG_LABEL, BlogPublishedSchema, type BlogPublished } from './blog-published.js';
 export { escapeHtml, jsonForScript } from './escape.js';
 export { WARNING_EXPLANATIONS, groupWarnings, type WarningExplanation, type WarningGroup } from './warnings.js';
-export { buildViews, type ScenarioView } from './view.js';
+export { buildViews, cellOf, type Cell, type ScenarioView } from './view.js';
+// Every figure a report shows, with its median/min/max over the repeats: what `kvbench export` writes out.
+export { METRICS, type MetricDef, type MetricKey } from './metrics.js';
+export type { Spread } from './stats.js';
 export { verdictOf, type Verdict } from './verdict.js';
 // The figure formats, for the CLI's live lines: a run prints its p99 and RPS exactly as the report will.
-export { SIG_DIGITS, fmtBytes, fmtDuration, fmtLatency, fmtPct, fmtRps, fmtUs } from './format.js';
+export { SIG_DIGITS, fmtBytes, fmtDuration, fmtLatency, fmtPct, fmtRange, fmtRps, fmtUs } from './format.js';

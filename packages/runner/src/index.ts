@@ -5,3 +5,4 @@ export * from './results-file.js';
 export * from './run-scenario.js';
 export * from './scenario-file.js';
 export * from './targets.js';
+export * from './write-file.js';

@@ -1,17 +1,24 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { RESULTS_SCHEMA_VERSION, ResultsSchema, parseOrThrow, type Results } from '@kvbench/schemas';
+import { readFile } from 'node:fs/promises';
+import {
+  JSON_SCHEMA_FILES,
+  RESULTS_SCHEMA_VERSION,
+  ResultsSchema,
+  parseOrThrow,
+  schemaReference,
+  type Results,
+} from '@kvbench/schemas';
+import { writeFileAtomic } from './write-file.js';
 
 /**
- * Validates, then writes atomically (temp file + rename): a results file is never half-written, even when the
- * runner is killed while saving partial results.
+ * Validates, then writes atomically (see writeFileAtomic): a results file is never half-written, even when the
+ * runner is killed while saving partial results. `replace: false` throws FileExistsError rather than replace a file
+ * already there. `$schema` is set to the JSON Schema relative to `file`, so an editor validates the file wherever
+ * in the checkout it was written.
  */
-export async function writeResults(file: string, results: Results): Promise<void> {
-  const valid = parseOrThrow(ResultsSchema, results, `${file} (about to be written)`);
-  await mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(valid, null, 1)}\n`);
-  await rename(temp, file);
+export async function writeResults(file: string, results: Results, options: { replace?: boolean } = {}): Promise<void> {
+  const $schema = schemaReference(file, JSON_SCHEMA_FILES.results);
+  const valid = parseOrThrow(ResultsSchema, { ...results, $schema }, `${file} (about to be written)`);
+  await writeFileAtomic(file, `${JSON.stringify(valid, null, 1)}\n`, { replace: options.replace ?? true });
 }
 
 /** Reads and validates a results file; the error names the file and, for another schema version, says so. */

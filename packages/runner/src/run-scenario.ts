@@ -8,6 +8,7 @@ import { resolveEqualRate } from './equal-load.js';
 import { pinSelf, resolvePinning } from './pinning.js';
 import { makePlan, type PlanItem } from './plan.js';
 import { resultsId, writeResults } from './results-file.js';
+import { refuseExisting } from './write-file.js';
 import type { LoadedScenario } from './scenario-file.js';
 import { UrlTarget, type Target } from './targets.js';
 
@@ -25,7 +26,10 @@ export interface RunOptions {
   repoRoot: string;
   loaded: LoadedScenario;
   targets: Target[];
+  /** Where the results file goes, named `<scenario>-<time>.json`; unused when `resultsFile` is given. */
   resultsDir: string;
+  /** The results file itself (kvbench run --out); it must not exist yet. */
+  resultsFile?: string;
   /** Overrides of the scenario's own settings, from the command line. */
   repeat?: number;
   seed?: number;
@@ -47,9 +51,11 @@ export interface RunOutcome {
 /**
  * scenario → plan → build each server once → for each (repeat, step, server): fresh server, load, stop → results.
  * The results file is rewritten after every run, so a Ctrl-C or a crash of the runner keeps what was measured,
- * marked incomplete.
+ * marked incomplete. A file already at its path is never replaced (FileExistsError).
  */
 export async function runScenario(options: RunOptions): Promise<RunOutcome> {
+  // Before anything is built or started: a results file the user named must be a new one.
+  if (options.resultsFile) await refuseExisting(options.resultsFile);
   const { scenario, path: scenarioPath } = options.loaded;
   const signal = options.signal ?? new AbortController().signal;
   const reporter = options.reporter ?? {};
@@ -79,7 +85,13 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
 
   const startedAt = new Date();
   const id = resultsId(scenario.name, startedAt);
-  const file = `${options.resultsDir}/${id}.json`;
+  const file = options.resultsFile ?? `${options.resultsDir}/${id}.json`;
+  // The first write must not replace a file that was already there; after it, the file is this run's own.
+  let written = false;
+  const save = async (results: Results) => {
+    await writeResults(file, results, { replace: written });
+    written = true;
+  };
 
   const servers: ServerInfo[] = [];
   for (const target of options.targets) {
@@ -149,7 +161,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     }
     runs.push(run);
     reporter.runFinished?.(run, item);
-    await writeResults(file, snapshot(false));
+    await save(snapshot(false));
   }
   } finally {
     unpin();
@@ -157,7 +169,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
 
   const interruption = signal.aborted ? `interrupted after ${runs.length} of ${plan.length} runs (${String(signal.reason ?? 'aborted')})` : undefined;
   const results = snapshot(!interruption, interruption);
-  await writeResults(file, results);
+  await save(results);
   return { results, file };
 }
 

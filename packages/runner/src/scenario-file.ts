@@ -19,7 +19,10 @@ export async function loadScenario(nameOrPath: string, scenariosDir: string): Pr
   } catch (error) {
     throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
   }
-  return { scenario: parseOrThrow(ScenarioSchema, json, file), path: file };
+  // `$schema` points the user's editor at the JSON Schema, relative to the scenario file: not part of the scenario,
+  // and wrong relative to a results file, so it stops here.
+  const { $schema: _editorSchema, ...scenario } = parseOrThrow(ScenarioSchema, json, file);
+  return { scenario, path: file };
 }
 
 async function locate(nameOrPath: string, scenariosDir: string): Promise<string> {

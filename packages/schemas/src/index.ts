@@ -3,3 +3,4 @@ export * from './manifest.js';
 export * from './scenario.js';
 export * from './results.js';
 export * from './comparison.js';
+export * from './json-schema.js';

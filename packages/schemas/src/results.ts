@@ -338,6 +338,12 @@ export const EnvironmentSchema = z.strictObject({
 export type Environment = z.infer<typeof EnvironmentSchema>;
 
 export const ResultsSchema = z.strictObject({
+  /**
+   * Where an editor finds this file's JSON Schema (docs/schemas/results.schema.json), relative to the file. Optional,
+   * so files written before kvbench added it load as before; the version stays, as nothing can be misread: an older
+   * kvbench refuses the field by name.
+   */
+  $schema: z.string().optional(),
   schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
   kind: z.literal('kvbench.results'),
   id: z.string(),

@@ -149,6 +149,11 @@ export const ThresholdsSchema = z
 export type Thresholds = z.infer<typeof ThresholdsSchema>;
 
 export const ScenarioSchema = z.strictObject({
+  /**
+   * The JSON Schema an editor checks the file against (docs/schemas/scenario.schema.json). A property of the file,
+   * not of the scenario: the runner drops it when it loads the file, so it never reaches a results file.
+   */
+  $schema: z.string().optional(),
   name: z.string().min(1),
   description: z.string().default(''),
   /** Server names (folders under servers/); absent: every server found. */

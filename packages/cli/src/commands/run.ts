@@ -29,7 +29,9 @@ export const runUsage = `kvbench run <scenario> [options]
   --stop-signal SIG      SIGTERM (default) or SIGINT: how a --command server is asked to stop
   --no-build             use the servers' existing build artifacts
   --no-report            skip the HTML report
-  --results-dir DIR      where to write the results file (default: results/)
+  --results-dir DIR      where to write the results file, named <scenario>-<time>.json (default: results/)
+  --out FILE             write the results file exactly there instead (folders are created; an existing file is
+                         never replaced: kvbench stops before starting anything, exit 2)
   --report-dir DIR       where to write the HTML report (default: reports/)`;
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -51,6 +53,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'no-build': { type: 'boolean' },
     'no-report': { type: 'boolean' },
     'results-dir': { type: 'string' },
+    out: { type: 'string' },
     'report-dir': { type: 'string' },
   });
   if (positionals.length !== 1) throw new UsageError(`kvbench run: expected one scenario, got ${positionals.length}\n${runUsage}`);
@@ -68,6 +71,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (values['no-pin'] && (values['pin-server'] || values['pin-load'])) {
     throw new UsageError('kvbench run: --no-pin cannot be combined with --pin-server or --pin-load');
   }
+  if (values.out && values['results-dir']) {
+    throw new UsageError('kvbench run: give --out FILE or --results-dir DIR, not both (--out names the file itself)');
+  }
   const loaded = await loadScenario(positionals[0]!, paths.scenarios);
   const targets = await chooseTargets(values, loaded.scenario.servers, paths.servers, paths.root);
 
@@ -78,6 +84,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       loaded,
       targets,
       resultsDir: values['results-dir'] ? path.resolve(values['results-dir']) : paths.results,
+      ...(values.out ? { resultsFile: path.resolve(values.out) } : {}),
       ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
       noPin: values['no-pin'] ?? false,
       signal: interrupt.signal,

@@ -1,0 +1,102 @@
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ScenarioSchema, type ServerInfo } from '@kvbench/schemas';
+import { FileExistsError, readResults, runScenario, writeResults, type Target } from '../src/index.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** A results file kvbench really wrote, from before results carried `$schema`; only ever read here. */
+const BASELINE = path.join(ROOT, 'results/baseline/ci.json');
+
+const tempDir = () => mkdtemp(path.join(os.tmpdir(), 'kvbench-results-file-'));
+
+/** A server that fails to prepare: the runner records each planned run as not started, so nothing is loaded. */
+function unpreparedTarget(onPrepare: () => Promise<void> = async () => {}): Target {
+  return {
+    name: 'stub',
+    async prepare(): Promise<ServerInfo> {
+      await onPrepare();
+      return { name: 'stub', language: 'none', source: 'command', version: null, build: null, error: 'stub: never started' };
+    },
+    start: () => Promise.reject(new Error('stub: start must not be called')),
+  };
+}
+
+const scenario = {
+  scenario: ScenarioSchema.parse({ name: 'stubbed', load: { generator: 'autocannon' }, steps: [{ name: 'a', requests: 10 }, { name: 'b', requests: 10 }] }),
+  path: 'scenarios/stubbed.json',
+};
+
+describe('writeResults', () => {
+  it('sets $schema relative to where the file lands, and the file reads back', async () => {
+    const results = await readResults(BASELINE);
+    expect(results.$schema).toBeUndefined();
+    const dir = await tempDir();
+    const nested = path.join(dir, 'a', 'b', 'r.json');
+    await writeResults(nested, results);
+    const written = JSON.parse(await readFile(nested, 'utf8'));
+    expect(Object.keys(written)[0]).toBe('$schema');
+    expect(path.resolve(path.dirname(nested), written.$schema)).toBe(path.join(ROOT, 'docs/schemas/results.schema.json'));
+    expect((await readResults(nested)).runs).toHaveLength(results.runs.length);
+  });
+
+  it('with replace: false leaves a file that is already there exactly as it was, and no temp file behind', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'r.json');
+    await writeFile(file, 'someone else’s results\n');
+    await expect(writeResults(file, await readResults(BASELINE), { replace: false })).rejects.toThrow(FileExistsError);
+    expect(await readFile(file, 'utf8')).toBe('someone else’s results\n');
+    expect(await readdir(dir)).toEqual(['r.json']);
+  });
+});
+
+describe('runScenario with resultsFile', () => {
+  it('writes the named file, creating its folders, and rewrites it after each run', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'new', 'folder', 'stubbed.json');
+    const { results, file: written } = await runScenario({
+      repoRoot: ROOT,
+      loaded: scenario,
+      targets: [unpreparedTarget()],
+      resultsDir: path.join(dir, 'unused'),
+      resultsFile: file,
+    });
+    expect(written).toBe(file);
+    expect(results.runs.map((r) => `${r.step}:${r.status}`)).toEqual(['a:start-failed', 'b:start-failed']);
+    expect((await readResults(file)).complete).toBe(true);
+    expect(await readdir(dir)).toEqual(['new']);
+  });
+
+  it('refuses a file that exists before preparing any server', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'r.json');
+    await writeFile(file, 'keep me\n');
+    let prepared = false;
+    const run = runScenario({
+      repoRoot: ROOT,
+      loaded: scenario,
+      targets: [unpreparedTarget(async () => void (prepared = true))],
+      resultsDir: dir,
+      resultsFile: file,
+    });
+    await expect(run).rejects.toThrow(`${file} already exists`);
+    expect(prepared).toBe(false);
+    expect(await readFile(file, 'utf8')).toBe('keep me\n');
+  });
+
+  it('does not replace a file that appears while the run is under way', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'r.json');
+    const run = runScenario({
+      repoRoot: ROOT,
+      loaded: scenario,
+      targets: [unpreparedTarget(() => writeFile(file, 'written meanwhile\n'))],
+      resultsDir: dir,
+      resultsFile: file,
+    });
+    await expect(run).rejects.toThrow(FileExistsError);
+    expect(await readFile(file, 'utf8')).toBe('written meanwhile\n');
+  });
+});

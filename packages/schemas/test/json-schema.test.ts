@@ -1,0 +1,91 @@
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import {
+  JSON_SCHEMA_DIR,
+  JSON_SCHEMA_FILES,
+  ResultsSchema,
+  ScenarioSchema,
+  renderJsonSchema,
+  schemaReference,
+  type JsonSchemaFile,
+} from '../src/index.js';
+
+const ROOT = path.resolve(JSON_SCHEMA_DIR, '../..');
+const readJson = async (file: string): Promise<unknown> => JSON.parse(await readFile(file, 'utf8'));
+
+/**
+ * An independent JSON Schema validator, as an editor would use: proof that the generated files accept what kvbench
+ * writes and reads, not only that they match the generator. Formats are left to the patterns zod emits beside them.
+ */
+function validatorFor(entry: JsonSchemaFile) {
+  const ajv = new Ajv2020({ strict: true, allErrors: true, validateFormats: false });
+  const validate = ajv.compile(JSON.parse(renderJsonSchema(entry)));
+  return (data: unknown): string[] => (validate(data) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
+}
+
+describe('docs/schemas', () => {
+  for (const entry of Object.values(JSON_SCHEMA_FILES)) {
+    it(`${entry.file} is what packages/schemas/src generates today`, async () => {
+      const committed = await readFile(path.join(JSON_SCHEMA_DIR, entry.file), 'utf8').catch(() => '(missing)');
+      expect(
+        committed,
+        `docs/schemas/${entry.file} is out of date with the zod schemas: run \`pnpm --filter @kvbench/schemas gen:json-schema\` and commit docs/schemas/`,
+      ).toBe(renderJsonSchema(entry));
+    });
+  }
+
+  it('accepts a results file as kvbench writes it, with or without $schema', async () => {
+    // The committed baseline as kvbench writes it back: output mode describes the current writer, every default
+    // filled in, so a file from before a default was added may lack a field this schema requires (kvbench still
+    // reads it: the zod schema fills the default).
+    const raw = await readJson(path.join(ROOT, 'results/baseline/ci.json'));
+    const baseline = JSON.parse(JSON.stringify(ResultsSchema.parse(raw))) as Record<string, unknown>;
+    const validate = validatorFor(JSON_SCHEMA_FILES.results);
+    expect(validate(baseline)).toEqual([]);
+    expect(validate({ $schema: '../docs/schemas/results.schema.json', ...baseline })).toEqual([]);
+    // Strict like ResultsSchema: a typo is an error in the editor too, not a field silently ignored.
+    expect(validate({ ...baseline, complet: true }).join()).toMatch(/additional properties/);
+  });
+
+  it('accepts every scenario file as written, and rejects one missing its steps', async () => {
+    const validate = validatorFor(JSON_SCHEMA_FILES.scenario);
+    const dir = path.join(ROOT, 'scenarios');
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) expect(validate(await readJson(path.join(dir, file))), file).toEqual([]);
+    // Input mode: defaults may be left out, so the smallest scenario a person writes is valid.
+    expect(validate({ name: 'x', steps: [{ name: 'a', requests: 10 }] })).toEqual([]);
+    expect(validate({ name: 'x' }).join()).toMatch(/steps/);
+  });
+});
+
+describe('$schema', () => {
+  it('is a path relative to the file that holds it', () => {
+    expect(schemaReference(path.join(ROOT, 'results/x.json'), JSON_SCHEMA_FILES.results)).toBe('../docs/schemas/results.schema.json');
+    expect(schemaReference(path.join(ROOT, 'results/baseline/ci.json'), JSON_SCHEMA_FILES.results)).toBe(
+      '../../docs/schemas/results.schema.json',
+    );
+    expect(schemaReference(path.join(ROOT, 'x.json'), JSON_SCHEMA_FILES.results)).toBe('./docs/schemas/results.schema.json');
+  });
+
+  it('in every scenario file points at the scenario schema', async () => {
+    const dir = path.join(ROOT, 'scenarios');
+    for (const file of (await readdir(dir)).filter((f) => f.endsWith('.json'))) {
+      const json = (await readJson(path.join(dir, file))) as { $schema?: string };
+      expect(json.$schema, file).toBe(schemaReference(path.join(dir, file), JSON_SCHEMA_FILES.scenario));
+    }
+  });
+
+  it('is accepted by the zod schemas, and optional', async () => {
+    const scenario = { name: 'x', steps: [{ name: 'a', requests: 10 }] };
+    expect(ScenarioSchema.parse({ $schema: '../docs/schemas/scenario.schema.json', ...scenario }).$schema).toBe(
+      '../docs/schemas/scenario.schema.json',
+    );
+    const baseline = (await readJson(path.join(ROOT, 'results/baseline/ci.json'))) as Record<string, unknown>;
+    expect(ResultsSchema.safeParse(baseline).success).toBe(true);
+    expect(ResultsSchema.safeParse({ ...baseline, $schema: '../../docs/schemas/results.schema.json' }).success).toBe(true);
+    expect(ResultsSchema.safeParse({ ...baseline, $schema: 2 }).success).toBe(false);
+  });
+});
