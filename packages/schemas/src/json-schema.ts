@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ComparisonViewSchema } from './comparison.js';
+import { ServerManifestSchema } from './manifest.js';
 import { ResultsSchema } from './results.js';
 import { ScenarioSchema } from './scenario.js';
 
@@ -39,6 +40,15 @@ export const JSON_SCHEMA_FILES = {
       'A scenario as you write it (scenarios/*.json): fields with defaults may be left out. kvbench run checks a few ' +
       'rules across fields that this schema cannot express (e.g. exactly one of requests, durationSec, schedule or capacity per step).',
     schema: ScenarioSchema,
+    io: 'input',
+  },
+  manifest: {
+    file: 'manifest.schema.json',
+    title: 'kvbench server manifest',
+    description:
+      'kvbench.json: how kvbench builds, starts, readies and stops one server, in servers/<name>/ or beside any server (kvbench run --manifest FILE). ' +
+      'Rules across fields (templates in start, {port} for tcp and http readiness) are checked by kvbench run.',
+    schema: ServerManifestSchema,
     io: 'input',
   },
   comparison: {

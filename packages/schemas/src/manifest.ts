@@ -46,6 +46,8 @@ export type StopSignal = z.infer<typeof StopSignal>;
  */
 export const ServerManifestSchema = z
   .strictObject({
+    /** For editors: docs/schemas/manifest.schema.json, relative to the file. */
+    $schema: z.string().optional(),
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
     language: z.string().min(1),
     description: z.string().default(''),

@@ -49,6 +49,15 @@ describe('docs/schemas', () => {
     expect(validate({ ...baseline, complet: true }).join()).toMatch(/additional properties/);
   });
 
+  it('accepts every server manifest as written, and rejects one without its start command', async () => {
+    const validate = validatorFor(JSON_SCHEMA_FILES.manifest);
+    const dir = path.join(ROOT, 'servers');
+    const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+    expect(names.length).toBeGreaterThan(0);
+    for (const name of names) expect(validate(await readJson(path.join(dir, name, 'kvbench.json'))), name).toEqual([]);
+    expect(validate({ name: 'x', language: 'Rust' }).join()).toMatch(/start/);
+  });
+
   it('accepts every scenario file as written, and rejects one missing its steps', async () => {
     const validate = validatorFor(JSON_SCHEMA_FILES.scenario);
     const dir = path.join(ROOT, 'scenarios');
