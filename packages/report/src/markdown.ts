@@ -3,7 +3,7 @@ import { BLOG_LABEL, blogPublished } from './blog-published.js';
 import { escapeMarkdown } from './escape.js';
 import { fmtBytes, fmtDuration, fmtInt, plural } from './format.js';
 import { nofileText, pinningText } from './environment.js';
-import { CONNECT_NOTE, LATENCY_FROM, latencyFromText, latencyOrigins } from './latency-origin.js';
+import { LATENCY_FROM, connectNote, latencyFromText, latencyOrigins } from './latency-origin.js';
 import { capacityLede, ladderLede, leadingMetricLede } from './leading-metric.js';
 import { spread } from './stats.js';
 import { capacityTable, equalRateTable, gridTable, headlineTable, ladderTable, spreadText, type GridColumn, type TextTable } from './tables.js';
@@ -98,7 +98,8 @@ function scenarioMarkdown(view: ScenarioView): string {
     out.push(mdTable(ladderTable(view, 'successRate', 'Success rate', 'successRate'), '####'));
     const connect = ladderTable(view, 'connectP99Us', 'Connection set-up p99');
     if (connect.rows.some((r) => r.slice(1).some((c) => c !== '—'))) {
-      out.push(mdTable({ ...ladderTable(view, 'connectP50Us', 'Connection set-up p50'), note: CONNECT_NOTE }, '####'));
+      const ladderRuns = ladderSteps(view).flatMap((st) => view.series.flatMap((s) => cellOf(view, s.key, st.name)?.runs ?? []));
+      out.push(mdTable({ ...ladderTable(view, 'connectP50Us', 'Connection set-up p50'), note: connectNote(ladderRuns) }, '####'));
       out.push(mdTable(connect, '####'));
     }
   }

@@ -147,3 +147,45 @@ describe('every warning code', () => {
     for (const code of WarningCode.options) expect(html).toContain(`message for ${code}`);
   });
 });
+
+describe('renderHtml: the blog client connection model', () => {
+  /** The ladder of the capacity fixture, run as the blog's client runs: dials in the latency, an idle pool kept. */
+  function poolResults() {
+    const results = capacityResults();
+    for (const run of results.runs) {
+      if (run.load.model !== 'closed' || !run.client) continue;
+      run.load.connectionModel = 'pool';
+      run.client.latencyFrom = 'start';
+      const held = run.server === 'rust' ? 245 : 1000;
+      run.client.connections = {
+        dials: 1000,
+        dialErrors: 0,
+        dialTimeouts: 0,
+        reuses: run.client.sent - 1000,
+        waitingTimeouts: 1000 - held,
+        answeringTimeouts: 0,
+        closedByServer: 0,
+        peakOpen: 1000,
+        peakIdle: held,
+        idleAtEnd: held,
+      };
+    }
+    return results;
+  }
+
+  it("shows how the client used its connections, each timeout by where it struck, and says the dial is in the latency", () => {
+    const page = markupOnly(renderHtml([poolResults()]));
+    expect(page).toContain('How the client used its connections');
+    expect(page).toMatch(/The blog client&#39;s model|The blog client's model/);
+    expect(page).toMatch(/rust · timed out waiting<\/th><td class="num"[^>]*>755</);
+    expect(page).toMatch(/rust · idle at end<\/th><td class="num"[^>]*>245</);
+    expect(page).toContain('also counts its connect in its latency');
+    expect(page).toContain("from the request&#39;s start, dial included");
+  });
+
+  it('keeps to the fixed-model wording when no step used the pool', () => {
+    const page = markupOnly(renderHtml([capacityResults()]));
+    expect(page).not.toContain('How the client used its connections');
+    expect(page).toContain('not in request latency');
+  });
+});

@@ -2,7 +2,7 @@ import { BLOG_LABEL, blogPublished, fmtBlogRps } from '../blog-published.js';
 import { escapeHtml } from '../escape.js';
 import { shade } from '../colors.js';
 import { fmtDuration, fmtInt, fmtLatency } from '../format.js';
-import { CONNECT_NOTE } from '../latency-origin.js';
+import { connectNote } from '../latency-origin.js';
 import { METRICS, type MetricKey } from '../metrics.js';
 import { cellOf, figure, ladderSteps, type StepInfo } from '../view.js';
 import { chartPair } from './chart.js';
@@ -117,7 +117,7 @@ function connectPair(ctx: Ctx, steps: readonly StepInfo[]): string {
   );
   return chartPair({
     title: 'Connection set-up',
-    note: escapeHtml(CONNECT_NOTE),
+    note: escapeHtml(connectNote(steps.flatMap((st) => measured.flatMap((s) => cellOf(view, s.key, st.name)?.runs ?? [])))),
     chart,
     table: table({ charts: [id], head: [th('connect', undefined, false), ...names.map((n) => th(n))], rows }),
   });
