@@ -29,6 +29,18 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): R
       else if (info.build) line(`  ${name}: built in ${fmtDuration(info.build.durationMs)}${info.build.artifactBytes !== null ? `, artifact ${fmtBytes(info.build.artifactBytes)}` : ''} (${info.version ?? 'version unknown'})`);
       else line(`  ${name}: ready (${info.version ?? info.source})`);
     },
+    verifying(target) {
+      line(`verifying ${target} …`);
+    },
+    verified(info: ServerInfo) {
+      const name = info.variant ? `${info.name}@${info.variant}` : info.name;
+      const v = info.verification;
+      if (!v) return;
+      const passed = v.checks.filter((c) => c.ok).length;
+      const skipped = v.skipped.length ? `; skipped ${v.skipped.map((s) => s.split(':')[0]).join(', ')}` : '';
+      if (v.ok) line(`  ${name}: ${passed} checks passed in ${fmtDuration(v.durationMs)}${skipped}`);
+      else for (const c of v.checks.filter((c) => !c.ok)) line(`  ${name}: FAILED ${c.name} — ${c.error ?? ''} (not measured)`);
+    },
     runStarted(item: PlanItem, index, total) {
       const label = `[${index + 1}/${total}] ${item.target} ${item.step.name} #${item.repeat}`;
       if (!tty) {

@@ -48,11 +48,13 @@ describe('kvbench run', () => {
     const dir = await tempDir('kvbench-cli-');
     const marker = `crashy-${process.pid}`;
     const file = await scenarioFile(dir, { name: 'cli-crash', load: { connections: 20 }, steps: [{ name: 'a', requests: 3000 }] });
-    const { code, stdout } = kvbench([
+    const { code, stdout, stderr } = kvbench([
       'run', file, '--results-dir', dir, '--report-dir', dir, '--name', 'crashy',
       '--command', `node ${FAKE} --crash-after 400 --marker ${marker} {flags}`,
     ]);
-    expect(code).toBe(0);
+    // Its only run crashed: results and report are written, and the exit says no valid measurement came out.
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/no server produced a valid measurement/);
     const resultsPath = /results: (.+\.json)/.exec(stdout)?.[1];
     const reportPath = /report: (.+\.html)/.exec(stdout)?.[1];
     expect(resultsPath && reportPath).toBeTruthy();
@@ -62,6 +64,18 @@ describe('kvbench run', () => {
     expect(path.resolve(ROOT, reportPath!).startsWith(dir)).toBe(true);
     expect(stdout.trimEnd().split('\n').at(-1)).toMatch(/^report: .+\.html$/);
     expect(processesWith(marker)).toEqual([]);
+  });
+
+  it('verifies before measuring: a dead port is not measured, not ranked, and the run exits 1', async () => {
+    // The review's probe: `--url http://127.0.0.1:1` was once ranked first for RPS, at 0 % success, exit 0.
+    const dir = await tempDir('kvbench-cli-');
+    const file = await scenarioFile(dir, { name: 'cli-dead', load: { connections: 4, warmupRequests: 0 }, steps: [{ name: 'a', requests: 200 }] });
+    const { code, stdout, stderr } = kvbench(['run', file, '--results-dir', dir, '--no-report', '--url', 'http://127.0.0.1:1', '--name', 'nobody']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/verifying nobody …\n\s+nobody: FAILED healthz — GET \/healthz on http:\/\/127\.0\.0\.1:1 failed: connect ECONNREFUSED .* \(not measured\)/);
+    const results = JSON.parse(await readFile(path.resolve(ROOT, /results: (.+\.json)/.exec(stdout)![1]!), 'utf8'));
+    expect(results.runs[0]).toMatchObject({ status: 'not-verified', client: null });
+    expect(stdout).not.toMatch(/Highest RPS/);
   });
 
   it('numbers a repeat the same in the live progress, the warnings and the results file', async () => {

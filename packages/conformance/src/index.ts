@@ -7,3 +7,4 @@ export { allResponses, firstResponse, rawExchange, type RawOptions, type RawOutc
 export { describeRun, runToExit, type RunOutcome } from './run.js';
 export * from './server-under-test.js';
 export { eventually } from './wait.js';
+export * from './verify.js';

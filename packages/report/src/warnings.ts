@@ -23,6 +23,12 @@ export const WARNING_EXPLANATIONS: Record<WarningCode, WarningExplanation> = {
     meaning:
       'The server stopped answering or ignored SIGTERM and had to be killed: figures after the hang are missing, and data it should have flushed may be lost.',
   },
+  'failed-verification': {
+    title: 'Failed verification',
+    severity: 'error',
+    meaning:
+      'Before measuring, the server answered a check of the kv-spec wrong (the check and its answer are in the message), so it was not measured and is not ranked: a server that answers wrong is not doing the work the others do.',
+  },
   'start-failed': {
     title: 'Server did not start',
     severity: 'error',

@@ -46,7 +46,7 @@ export interface RunContext {
 /** Sampling period of /proc for server and client: several a second, cheap enough not to disturb a 2-core box. */
 const SAMPLE_MS = 200;
 /** SIGTERM grace: the kv-spec's final flush of a small store takes milliseconds; 10 s means hung. */
-const DEFAULT_STOP_GRACE_MS = 10_000;
+export const DEFAULT_STOP_GRACE_MS = 10_000;
 
 /** What one measured load gave: the generator's outcome and what the runner observed around it. */
 interface Measured {
@@ -207,6 +207,9 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
     } else if (outcome.aborted || ctx.signal.aborted) {
       status = 'interrupted';
       warnings.unshift({ ...where, code: 'interrupted', message: 'Interrupted (Ctrl-C) during this step: its figures cover only part of the load.' });
+    } else if (outcome.sent > 0 && outcome.successful === 0) {
+      // Speed without one right answer is not a measurement of this server (a dead port "serves" errors fast).
+      status = 'load-failed';
     }
     if (stop?.hung) {
       if (status === 'ok') status = 'server-hung';
@@ -221,6 +224,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
 
     return {
       ...base,
+      ...(status === 'load-failed' ? { error: `not one of ${outcome.sent} requests was answered right: nothing here to rank` } : {}),
       // A capacity run reports its best probe: the rate it was measured at.
       ...(capacity?.rate ? { load: { ...base.load, rate: capacity.rate, durationSec: step.capacity!.probeSec } } : {}),
       status,

@@ -6,3 +6,4 @@ export * from './run-scenario.js';
 export * from './scenario-file.js';
 export * from './targets.js';
 export * from './write-file.js';
+export * from './verify-target.js';

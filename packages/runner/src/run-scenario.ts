@@ -3,7 +3,7 @@ import { cpuCount, loadGenerator, type LoadGenerator, type LoadProgress } from '
 import type { FdLimit, LoadGeneratorName, Results, Run, ServerInfo, Warning } from '@kvbench/schemas';
 import { RESULTS_SCHEMA_VERSION } from '@kvbench/schemas';
 import { collectEnvironment } from './environment.js';
-import { executeRun, failedRun, runHeader } from './execute-run.js';
+import { DEFAULT_STOP_GRACE_MS, executeRun, failedRun, runHeader } from './execute-run.js';
 import { resolveEqualRate } from './equal-load.js';
 import { pinSelf, resolvePinning } from './pinning.js';
 import { makePlan, type PlanItem } from './plan.js';
@@ -11,12 +11,15 @@ import { resultsId, writeResults } from './results-file.js';
 import { refuseExisting } from './write-file.js';
 import type { LoadedScenario } from './scenario-file.js';
 import { UrlTarget, type Target } from './targets.js';
+import { failedToStart, verificationFailure, verifyTarget } from './verify-target.js';
 
 /** What the runner tells whoever is watching (the CLI's terminal view, or nothing in tests). */
 export interface RunReporter {
   planned?(plan: readonly PlanItem[]): void;
   preparing?(target: string): void;
   prepared?(info: ServerInfo): void;
+  verifying?(target: string): void;
+  verified?(info: ServerInfo): void;
   runStarted?(item: PlanItem, index: number, total: number): void;
   progress?(item: PlanItem, progress: LoadProgress): void;
   runFinished?(run: Run, item: PlanItem): void;
@@ -41,6 +44,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   reporter?: RunReporter;
   stopGraceMs?: number;
+  /** false: --no-verify, measure without checking the servers' answers first (the results say so). */
+  verify?: boolean;
 }
 
 export interface RunOutcome {
@@ -106,6 +111,25 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     reporter.prepared?.(info);
     if (signal.aborted) break;
   }
+  // Verify, then measure: a server that answers wrong is reported with what it answered, and never measured.
+  for (const [i, target] of options.targets.entries()) {
+    const info = servers[i];
+    if (!info || info.error || signal.aborted) continue;
+    if (options.verify === false) {
+      info.verification = null;
+      continue;
+    }
+    reporter.verifying?.(targetKey(target));
+    const verification = await verifyTarget(
+      target,
+      { flags: scenario.serverFlags, ...(fdLimit ? { fdLimit } : {}), ...(pinning.server ? { cpus: pinning.server } : {}) },
+      options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
+    );
+    info.verification = verification;
+    if (failedToStart(verification)) info.error = verification.checks[0]!.error!;
+    else if (!verification.ok) info.error = `failed verification: ${verificationFailure(verification)}`;
+    reporter.verified?.(info);
+  }
 
   const environment = collectEnvironment({
     repoRoot: options.repoRoot,
@@ -143,7 +167,10 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     const item = equal.item ?? planned;
     reporter.runStarted?.(item, index, plan.length);
     let run: Run;
-    if (!info || info.error) {
+    if (info?.verification && !info.verification.ok && !failedToStart(info.verification)) {
+      const failed = info.verification.checks.filter((c) => !c.ok).map((c) => c.name);
+      run = failedRun(runHeader(target, item), 'not-verified', `not measured: failed verification (${failed.join(', ')})`, []);
+    } else if (!info || info.error) {
       run = notStarted(target, item, info?.error ?? 'not prepared (interrupted)');
     } else if (equal.error) {
       run = notStarted(target, item, equal.error);
@@ -203,7 +230,11 @@ function notStarted(target: Target, item: PlanItem, reason: string): Run {
 function runLevelWarnings(servers: readonly ServerInfo[], interruption: string | undefined): Warning[] {
   const warnings: Warning[] = servers
     .filter((s) => s.error)
-    .map((s) => ({ code: 'start-failed' as const, server: s.name, message: `${s.name} could not be prepared, so it was not measured: ${s.error}` }));
+    .map((s) =>
+      s.verification && !s.verification.ok && !failedToStart(s.verification)
+        ? { code: 'failed-verification' as const, server: s.name, message: `${s.name} was not measured: it ${s.error}` }
+        : { code: 'start-failed' as const, server: s.name, message: `${s.name} could not be prepared, so it was not measured: ${s.error}` },
+    );
   if (interruption) warnings.unshift({ code: 'interrupted', message: `The run was ${interruption}: these results are partial.` });
   return warnings;
 }

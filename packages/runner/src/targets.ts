@@ -16,6 +16,8 @@ export interface StartOptions {
   flags: Scenario['serverFlags'];
   fdLimit?: FdLimit;
   cpus?: string;
+  /** Start on what is in dataDir (the kv-spec's --load): verification's reload check. */
+  load?: boolean;
 }
 
 /** A server being measured, once started: where it is and, if the runner owns the process, how to watch it. */
@@ -34,6 +36,8 @@ export interface Target {
   readonly variant?: string;
   /** Build (once) and read the toolchain version: what the results record about this server. */
   prepare(): Promise<ServerInfo>;
+  /** Whether start() takes the kv-spec flags, --load included, so verification can check a reload. */
+  readonly restarts: boolean;
   start(options: StartOptions): Promise<LiveTarget>;
 }
 
@@ -47,6 +51,7 @@ export function specFlags(options: StartOptions): string[] {
     '--shards', String(flags.shards),
     '--flush-interval', String(flags.flushIntervalMs),
     '--cleanup-interval', String(flags.cleanupIntervalMs),
+    ...(options.load ? ['--load'] : []),
   ];
 }
 
@@ -88,7 +93,10 @@ export class ManifestTarget implements Target {
     private readonly skipBuild = false,
   ) {
     this.name = def.manifest.name;
+    this.restarts = templatesIn(def.manifest.start).length === 0;
   }
+
+  readonly restarts: boolean;
 
   async prepare(): Promise<ServerInfo> {
     const { manifest } = this.def;
@@ -136,10 +144,13 @@ export class CommandTarget implements Target {
     private readonly ready: Readiness = { by: 'listening-line' },
     private readonly stopSignal: StopSignal = 'SIGTERM',
   ) {
+    this.restarts = command.includes('{flags}');
     if (ready.by !== 'listening-line' && !command.includes('{port}')) {
       throw new Error(`--ready ${ready.by} needs {port} in --command: kvbench picks the port and must know where to look`);
     }
   }
+
+  readonly restarts: boolean;
 
   async prepare(): Promise<ServerInfo> {
     return { name: this.name, language: 'external', source: 'command', version: null, build: null };
@@ -176,6 +187,8 @@ export class UrlTarget implements Target {
       throw new Error(`--url ${url}: kvbench only sends load to loopback addresses (127.0.0.1, localhost, [::1])`);
     }
   }
+
+  readonly restarts = false;
 
   async prepare(): Promise<ServerInfo> {
     return { name: this.name, language: 'external', source: 'url', version: null, build: null };

@@ -16,6 +16,7 @@ const tempDir = () => mkdtemp(path.join(os.tmpdir(), 'kvbench-results-file-'));
 function unpreparedTarget(onPrepare: () => Promise<void> = async () => {}): Target {
   return {
     name: 'stub',
+    restarts: false,
     async prepare(): Promise<ServerInfo> {
       await onPrepare();
       return { name: 'stub', language: 'none', source: 'command', version: null, build: null, error: 'stub: never started' };

@@ -24,6 +24,7 @@ export const WarningCode = z.enum([
   'dropped-requests',
   'machine-busy',
   'machine-drift',
+  'failed-verification',
 ]);
 export type WarningCode = z.infer<typeof WarningCode>;
 
@@ -260,7 +261,8 @@ export const MachineSchema = z.strictObject({
 });
 export type Machine = z.infer<typeof MachineSchema>;
 
-export const RunStatus = z.enum(['ok', 'server-crashed', 'server-hung', 'start-failed', 'load-failed', 'interrupted']);
+/** not-verified: the server answered a verification check wrong, so none of its runs was measured. */
+export const RunStatus = z.enum(['ok', 'server-crashed', 'server-hung', 'start-failed', 'load-failed', 'interrupted', 'not-verified']);
 export type RunStatus = z.infer<typeof RunStatus>;
 
 /** One (server, step, repeat): the unit every report row and every comparison is built from. */
@@ -299,6 +301,19 @@ export const RunSchema = z.strictObject({
 });
 export type Run = z.infer<typeof RunSchema>;
 
+/**
+ * Verify, then measure: what a fast subset of the conformance suite found before the server's first measured run.
+ * A server with ok false was not measured.
+ */
+export const VerificationSchema = z.strictObject({
+  ok: z.boolean(),
+  durationMs: num,
+  checks: z.array(z.strictObject({ name: z.string(), ok: z.boolean(), error: z.string().optional() })),
+  /** Checks not run, each with why (e.g. a server kvbench cannot restart with --load). */
+  skipped: z.array(z.string()),
+});
+export type Verification = z.infer<typeof VerificationSchema>;
+
 export const ServerInfoSchema = z.strictObject({
   name: z.string(),
   variant: z.string().optional(),
@@ -309,6 +324,8 @@ export const ServerInfoSchema = z.strictObject({
   build: z
     .strictObject({ command: z.array(z.string()), durationMs: num, artifactBytes: count.nullable() })
     .nullable(),
+  /** null: skipped (kvbench run --no-verify); absent in files written before kvbench verified servers. */
+  verification: VerificationSchema.nullable().optional(),
   error: z.string().optional(),
 });
 export type ServerInfo = z.infer<typeof ServerInfoSchema>;

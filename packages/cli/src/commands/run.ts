@@ -27,6 +27,7 @@ export const runUsage = `kvbench run <scenario> [options]
   --ready HOW            when a --command server is ready: listening-line (default: it prints "listening on
                          http://HOST:PORT"), tcp (a connect to {port} succeeds) or http:/PATH (GET PATH answers)
   --stop-signal SIG      SIGTERM (default) or SIGINT: how a --command server is asked to stop
+  --no-verify            measure without first checking each server against the kv-spec (recorded in the results)
   --no-build             use the servers' existing build artifacts
   --no-report            skip the HTML report
   --results-dir DIR      where to write the results file, named <scenario>-<time>.json (default: results/)
@@ -51,6 +52,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     ready: { type: 'string' },
     'stop-signal': { type: 'string' },
     'no-build': { type: 'boolean' },
+    'no-verify': { type: 'boolean' },
     'no-report': { type: 'boolean' },
     'results-dir': { type: 'string' },
     out: { type: 'string' },
@@ -87,6 +89,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       ...(values.out ? { resultsFile: path.resolve(values.out) } : {}),
       ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
       noPin: values['no-pin'] ?? false,
+      verify: !values['no-verify'],
       signal: interrupt.signal,
       reporter: terminalReporter(),
     });
@@ -96,7 +99,12 @@ export async function runCommand(argv: string[]): Promise<number> {
       const report = await writeReport([results], values['report-dir'] ? path.resolve(values['report-dir']) : paths.reports);
       process.stdout.write(`report: ${path.relative(process.cwd(), report) || report}\n`);
     }
-    return results.complete ? 0 : 130;
+    if (!results.complete) return 130;
+    if (!results.runs.some((r) => r.status === 'ok')) {
+      process.stderr.write('kvbench run: no server produced a valid measurement (see the warnings above)\n');
+      return 1;
+    }
+    return 0;
   } finally {
     interrupt.dispose();
   }

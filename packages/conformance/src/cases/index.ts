@@ -11,6 +11,7 @@ import { reshardingCases } from './resharding.js';
 import { statsCases } from './stats.js';
 import { ttlExpiry, ttlValidation } from './ttl.js';
 import { valueCases } from './values.js';
+import { verificationCases } from './verification.js';
 
 /** Every group of the suite, in the order the spec reads: command line, HTTP, store, disk. */
 export const CASE_GROUPS: CaseGroup[] = [
@@ -27,6 +28,7 @@ export const CASE_GROUPS: CaseGroup[] = [
   persistenceCases,
   corruptionCases,
   reshardingCases,
+  verificationCases,
 ];
 
 export {
