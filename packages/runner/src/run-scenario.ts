@@ -8,7 +8,7 @@ import { resolveEqualRate } from './equal-load.js';
 import { pinSelf, resolvePinning } from './pinning.js';
 import { makePlan, type PlanItem } from './plan.js';
 import { resultsId, writeResults } from './results-file.js';
-import { refuseExisting } from './write-file.js';
+import { FileExistsError, refuseExisting } from './write-file.js';
 import type { LoadedScenario } from './scenario-file.js';
 import { UrlTarget, type Target } from './targets.js';
 import { failedToStart, verificationFailure, verifyTarget } from './verify-target.js';
@@ -89,13 +89,24 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   reporter.planned?.(plan);
 
   const startedAt = new Date();
-  const id = resultsId(scenario.name, startedAt);
-  const file = options.resultsFile ?? `${options.resultsDir}/${id}.json`;
-  // The first write must not replace a file that was already there; after it, the file is this run's own.
+  const stamp = resultsId(scenario.name, startedAt);
+  let id = stamp;
+  let file = options.resultsFile ?? `${options.resultsDir}/${id}.json`;
+  // The first write must not replace a file that was already there; after it, the file is this run's own. Two runs
+  // of one scenario in the same second get `…Z.json` and `…Z-2.json`; a file the user named is refused instead.
   let written = false;
-  const save = async (results: Results) => {
-    await writeResults(file, results, { replace: written });
-    written = true;
+  const save = async (make: () => Results) => {
+    for (let n = 2; ; n++) {
+      try {
+        await writeResults(file, make(), { replace: written });
+        written = true;
+        return;
+      } catch (error) {
+        if (written || options.resultsFile || !(error instanceof FileExistsError)) throw error;
+        id = `${stamp}-${n}`;
+        file = `${options.resultsDir}/${id}.json`;
+      }
+    }
   };
 
   const servers: ServerInfo[] = [];
@@ -188,15 +199,15 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     }
     runs.push(run);
     reporter.runFinished?.(run, item);
-    await save(snapshot(false));
+    await save(() => snapshot(false));
   }
   } finally {
     unpin();
   }
 
   const interruption = signal.aborted ? `interrupted after ${runs.length} of ${plan.length} runs (${String(signal.reason ?? 'aborted')})` : undefined;
-  const results = snapshot(!interruption, interruption);
-  await save(results);
+  let results = snapshot(!interruption, interruption);
+  await save(() => (results = snapshot(!interruption, interruption)));
   return { results, file };
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ScenarioSchema, type ServerInfo } from '@kvbench/schemas';
-import { FileExistsError, readResults, runScenario, writeResults, type Target } from '../src/index.js';
+import { FileExistsError, readResults, resultsId, runScenario, writeResults, type Target } from '../src/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** A results file kvbench really wrote, from before results carried `$schema`; only ever read here. */
@@ -50,6 +50,21 @@ describe('writeResults', () => {
     await expect(writeResults(file, await readResults(BASELINE), { replace: false })).rejects.toThrow(FileExistsError);
     expect(await readFile(file, 'utf8')).toBe('someone else’s results\n');
     expect(await readdir(dir)).toEqual(['r.json']);
+  });
+});
+
+describe('runScenario without resultsFile', () => {
+  it('never collides with a run of the same scenario in the same second: the second gets -2, the first is kept', async () => {
+    const dir = await tempDir();
+    // Files for every second this test can start in, as if another run had just written them.
+    const now = Date.now();
+    const taken = [-1, 0, 1, 2, 3].map((s) => `${resultsId('stubbed', new Date(now + s * 1000))}.json`);
+    for (const name of taken) await writeFile(path.join(dir, name), 'another run\n');
+    const { results, file } = await runScenario({ repoRoot: ROOT, loaded: scenario, targets: [unpreparedTarget()], resultsDir: dir });
+    expect(path.basename(file)).toMatch(/^stubbed-\d{8}T\d{6}Z-2\.json$/);
+    expect(results.id).toBe(path.basename(file, '.json'));
+    expect((await readResults(file)).id).toBe(results.id);
+    for (const name of taken) expect(await readFile(path.join(dir, name), 'utf8')).toBe('another run\n');
   });
 });
 

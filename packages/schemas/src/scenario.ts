@@ -2,6 +2,22 @@ import { z } from 'zod';
 
 const positiveInt = z.number().int().positive();
 
+/**
+ * Bounds on what a scenario may ask for: values that pass a type check but cannot work (a timer past Node's
+ * 2^31 − 1 ms fires at once, so a 3e9 ms timeout failed every request and blamed the server; 1e12 requests is a run
+ * that never ends) are refused with the limit in the message.
+ */
+const MAX_MS = 3_600_000;
+const MAX_SEC = MAX_MS / 1000;
+const MAX_REQUESTS = 100_000_000;
+const MAX_RATE = 10_000_000;
+const ms = positiveInt.max(MAX_MS, `at most ${MAX_MS} ms (an hour)`);
+const seconds = z.number().positive().max(MAX_SEC, `at most ${MAX_SEC} s (an hour)`);
+const requestCount = positiveInt.max(MAX_REQUESTS, `at most ${MAX_REQUESTS.toLocaleString('en')} requests in one step`);
+const rate = z.number().max(MAX_RATE, `at most ${MAX_RATE.toLocaleString('en')} req/s`);
+/** A name that becomes part of a file name: no path separators, no leading dot, so it cannot leave results/. */
+const fileSafeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash, underscore (it names files)');
+
 /** Values written by POST: the blog's small integers, or strings of a given size for larger payloads. */
 export const ValuesSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('int'), min: z.number().int().default(0), max: z.number().int().default(99) }),
@@ -34,7 +50,7 @@ const workloadFields = {
   generator: LoadGeneratorName,
   connections: positiveInt.max(20_000),
   connectionModel: ConnectionModel,
-  timeoutMs: positiveInt,
+  timeoutMs: ms,
   keys: KeysSchema,
   values: ValuesSchema,
   /** null: entries never expire. */
@@ -42,7 +58,7 @@ const workloadFields = {
   /** Fraction of requests that are GET /kv/{key} (the rest POST). 0.7 is the article's 70/30 mix. */
   readFraction: z.number().min(0).max(1),
   /** Requests sent before measuring, on the same server process, to warm caches and JITs. */
-  warmupRequests: z.number().int().min(0),
+  warmupRequests: z.number().int().min(0).max(MAX_REQUESTS, `at most ${MAX_REQUESTS.toLocaleString('en')} requests`),
 };
 
 /**
@@ -64,7 +80,7 @@ export const WorkloadSchema = z.strictObject({
 export type Workload = z.infer<typeof WorkloadSchema>;
 
 /** One stretch of an open-model schedule: `rate` offered requests per second for `durationSec`. */
-export const RateSegmentSchema = z.strictObject({ rate: z.number().min(0), durationSec: z.number().positive() });
+export const RateSegmentSchema = z.strictObject({ rate: rate.min(0), durationSec: seconds });
 export type RateSegment = z.infer<typeof RateSegmentSchema>;
 
 /**
@@ -72,7 +88,7 @@ export type RateSegment = z.infer<typeof RateSegmentSchema>;
  * this run's capacity step: the same offered load for every server, set by the weakest of them.
  */
 export const RateSchema = z.union([
-  z.number().positive(),
+  rate.positive(),
   z.strictObject({ capacityFraction: z.number().gt(0).max(1) }),
 ]);
 export type Rate = z.infer<typeof RateSchema>;
@@ -82,12 +98,12 @@ export type Rate = z.infer<typeof RateSchema>;
  * or under `p99Ms`: found by doubling from `startRate` until a probe misses, then bisecting, in at most `budgetSec`.
  */
 export const CapacitySchema = z.strictObject({
-  p99Ms: z.number().positive(),
-  probeSec: z.number().positive().default(2),
-  startRate: z.number().positive().default(1000),
+  p99Ms: z.number().positive().max(MAX_MS),
+  probeSec: seconds.default(2),
+  startRate: rate.positive().default(1000),
   /** Stop bisecting when the bracket is this narrow, relative to its lower end. */
   resolution: z.number().positive().max(0.5).default(0.05),
-  budgetSec: z.number().positive().default(40),
+  budgetSec: seconds.default(40),
 });
 export type Capacity = z.infer<typeof CapacitySchema>;
 
@@ -98,11 +114,11 @@ export const StepSchema = z
   .strictObject(workloadFields)
   .partial()
   .extend({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash, underscore'),
+    name: fileSafeName,
     /** Closed model: total requests to send (the blog's N), at most `connections` in flight. */
-    requests: positiveInt.optional(),
+    requests: requestCount.optional(),
     /** Closed model: keep the load up for this many seconds; with `rate`, the open model's length. */
-    durationSec: z.number().positive().optional(),
+    durationSec: seconds.optional(),
     rate: RateSchema.optional(),
     schedule: z.array(RateSegmentSchema).min(1).optional(),
     capacity: CapacitySchema.optional(),
@@ -154,7 +170,7 @@ export const ScenarioSchema = z.strictObject({
    * not of the scenario: the runner drops it when it loads the file, so it never reaches a results file.
    */
   $schema: z.string().optional(),
-  name: z.string().min(1),
+  name: fileSafeName,
   description: z.string().default(''),
   /** Server names (folders under servers/); absent: every server found. */
   servers: z.array(z.string().min(1)).min(1).optional(),
@@ -170,8 +186,8 @@ export const ScenarioSchema = z.strictObject({
   serverFlags: z
     .strictObject({
       shards: positiveInt.max(1024).default(5),
-      flushIntervalMs: positiveInt.default(1000),
-      cleanupIntervalMs: positiveInt.default(500),
+      flushIntervalMs: ms.default(1000),
+      cleanupIntervalMs: ms.default(500),
     })
     .prefault({}),
   thresholds: ThresholdsSchema,

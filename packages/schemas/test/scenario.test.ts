@@ -84,3 +84,17 @@ describe('scenario schema', () => {
     expect(result.success).toBe(false);
   });
 });
+
+describe('scenario bounds: values that pass a type check but cannot work are refused', () => {
+  const step = (extra: object) => ({ name: 'x', steps: [{ name: 'a', ...extra }] });
+  it.each([
+    ['a timeout past what a timer holds', { name: 'x', load: { timeoutMs: 3e9 }, steps: [{ name: 'a', requests: 10 }] }, /load.timeoutMs: at most 3600000 ms/],
+    ['a flush interval of months', { name: 'x', serverFlags: { flushIntervalMs: 1e10 }, steps: [{ name: 'a', requests: 10 }] }, /serverFlags.flushIntervalMs: at most 3600000 ms/],
+    ['a step that never ends', step({ requests: 1e12 }), /steps\[0\].requests: at most 100,000,000 requests/],
+    ['a duration of years', step({ durationSec: 1e9 }), /steps\[0\].durationSec: at most 3600 s/],
+    ['a warm-up that never ends', { name: 'x', load: { warmupRequests: 1e12 }, steps: [{ name: 'a', requests: 10 }] }, /load.warmupRequests: at most 100,000,000 requests/],
+    ['a name that leaves results/', { name: '../../escaped', steps: [{ name: 'a', requests: 10 }] }, /name: letters, digits, dot, dash, underscore \(it names files\)/],
+  ])('%s', (_, input, message) => {
+    expect(() => parseOrThrow(ScenarioSchema, input, 'x.json')).toThrow(message);
+  });
+});
