@@ -150,6 +150,22 @@ describe('runScenario', () => {
     expect(liveChildren()).toBe(0);
   });
 
+  it('calls a server that stops answering hung after its timeout plus a margin, though timeouts keep the client sending', async () => {
+    const started = performance.now();
+    const { results } = await runScenario({
+      repoRoot: process.cwd(),
+      loaded: small({ load: { connections: 100, timeoutMs: 1000, warmupRequests: 0 }, steps: [{ name: 'a', requests: 100_000 }] }),
+      targets: [fake('stalls', '--stall-after', '500')],
+      resultsDir: await resultsDir(),
+      verify: false,
+    });
+    const [run] = results.runs;
+    expect(run?.status).toBe('server-hung');
+    expect(run?.warnings[0]?.message).toMatch(/answered nothing for 6 s; the load was stopped/);
+    // About 1 s timeout + 5 s margin after the stall, not the 1000 s that timing out every request would take.
+    expect(performance.now() - started).toBeLessThan(20_000);
+  }, 30_000);
+
   it('kills a server that ignores SIGTERM and reports it hung', async () => {
     const { results } = await runScenario({
       repoRoot: process.cwd(),
