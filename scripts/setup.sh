@@ -26,6 +26,7 @@ apt_packages=()
 command -v wrk >/dev/null || apt_packages+=(wrk)
 command -v prlimit >/dev/null || apt_packages+=(util-linux)
 command -v taskset >/dev/null || apt_packages+=(util-linux)
+command -v setpriv >/dev/null || apt_packages+=(util-linux)
 if [ "$browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then apt_packages+=(chromium); fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
   sudo=""

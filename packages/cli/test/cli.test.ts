@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES_DIR } from '@kvbench/launcher';
@@ -11,6 +12,22 @@ const FAKE = path.join(FIXTURES_DIR, 'fake-server.mjs');
 function processesWith(marker: string): string[] {
   const out = spawnSync('pgrep', ['-af', marker], { encoding: 'utf8' }).stdout;
   return out.split('\n').filter((line) => line.includes(marker) && !line.includes('pgrep') && !line.includes('main.ts'));
+}
+
+/** The CLI started in the background, once its progress on stderr matches `progress`. */
+async function runningUntil(progress: RegExp, program: string, args: string[]) {
+  const child = spawn(program, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await new Promise<void>((resolve) => {
+    const check = setInterval(() => {
+      if (progress.test(stderr)) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 100);
+  });
+  return child;
 }
 
 async function scenarioFile(dir: string, body: object) {
@@ -100,20 +117,10 @@ describe('kvbench run', () => {
       load: { connections: 10 },
       steps: [{ name: 'short', requests: 200 }, { name: 'long', durationSec: 60 }],
     });
-    const child = spawn(TSX, [
+    const child = await runningUntil(/\[2\/2\] fake long/, TSX, [
       MAIN, 'run', file, '--results-dir', dir, '--no-report', '--name', 'fake',
       '--command', `node ${FAKE} --marker ${marker} {flags}`,
-    ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (/\[2\/2\] fake long/.test(stderr)) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 100);
-    });
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(processesWith(marker)).toHaveLength(1);
     child.kill('SIGINT');
@@ -126,4 +133,35 @@ describe('kvbench run', () => {
     expect(results.runs.map((r: { status: string }) => r.status)).toEqual(['ok', 'interrupted']);
     expect(results.runs[1].client.sent).toBeGreaterThan(0);
   });
+
+  it('on SIGKILL of the runner, the server and the client die with it, and the next run removes its data directory', async () => {
+    const dir = await tempDir('kvbench-cli-');
+    const marker = `sigkill-${process.pid}`;
+    const file = await scenarioFile(dir, { name: 'cli-sigkill', load: { connections: 10, warmupRequests: 0 }, steps: [{ name: 'long', durationSec: 60 }] });
+    // node with tsx as a loader, not the tsx wrapper: the process killed must be the runner itself.
+    const child = await runningUntil(/\[1\/1\] fake long/, process.execPath, [
+      '--import', 'tsx', MAIN, 'run', file, '--results-dir', dir, '--no-report', '--no-verify', '--name', 'fake',
+      '--command', `node ${FAKE} --marker ${marker} {flags}`,
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(processesWith(marker)).toHaveLength(1);
+    const scratch = `kvbench-run-${child.pid}-`;
+    expect((await readdir(os.tmpdir())).some((f) => f.startsWith(scratch))).toBe(true);
+    // Its children: the server (the marker) and kvload, each exec'd in place by setpriv.
+    const children = spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+    const commands = children.map((pid) => spawnSync('ps', ['-o', 'args=', '-p', pid], { encoding: 'utf8' }).stdout.trim());
+    expect(commands.some((c) => c.includes('kvload'))).toBe(true);
+    expect(commands.some((c) => c.includes(marker))).toBe(true);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(processesWith(marker)).toEqual([]);
+    // Gone, or a zombie waiting for whoever adopted it to reap it: either way no longer running.
+    const alive = children.filter((pid) => !/^(Z|$)/.test(spawnSync('ps', ['-o', 'stat=', '-p', pid], { encoding: 'utf8' }).stdout.trim()));
+    expect(alive).toEqual([]);
+    // Nothing could clean up after a SIGKILL; the next run does.
+    const again = await scenarioFile(dir, { name: 'cli-after', load: { connections: 2, warmupRequests: 0 }, steps: [{ name: 'a', requests: 20 }] });
+    expect(kvbench(['run', again, '--results-dir', dir, '--no-report', '--name', 'fake', '--command', `node ${FAKE} {flags}`]).code).toBe(0);
+    expect((await readdir(os.tmpdir())).some((f) => f.startsWith(scratch))).toBe(false);
+  }, 60_000);
 });

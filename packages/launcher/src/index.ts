@@ -7,3 +7,4 @@ export * from './server-process.js';
 export * from './fixtures.js';
 export * from './machine-stat.js';
 export * from './free-port.js';
+export * from './orphans.js';

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import type { FdLimit, Readiness, StopSignal } from '@kvbench/schemas';
 import { track } from './cleanup.js';
 import { killGroup } from './exec.js';
+import { dieWithRunner } from './orphans.js';
 
 /** Lines of the kv-spec's readiness contract: exactly one `listening on http://HOST:PORT` on stdout. */
 const LISTENING = /^listening on (http:\/\/\S+?)\/?$/;
@@ -132,7 +133,10 @@ export class ServerProcess {
 
 }
 
-/** Wraps argv in taskset and prlimit as asked; both exec the program, so the pid is the server's own. */
+/**
+ * Wraps argv in taskset and prlimit as asked, and in setpriv so the server dies with the runner; each execs the
+ * next, so the pid is the server's own.
+ */
 export function wrapArgv(spec: Pick<LaunchSpec, 'argv' | 'fdLimit' | 'cpus'>): string[] {
   let argv = spec.argv;
   if (spec.fdLimit) {
@@ -142,7 +146,7 @@ export function wrapArgv(spec: Pick<LaunchSpec, 'argv' | 'fdLimit' | 'cpus'>): s
     argv = ['prlimit', `--nofile=${value}`, '--', ...argv];
   }
   if (spec.cpus) argv = ['taskset', '--cpu-list', spec.cpus, ...argv];
-  return argv;
+  return dieWithRunner(argv);
 }
 
 /**
@@ -188,7 +192,8 @@ export async function startServer(spec: LaunchSpec): Promise<ServerProcess> {
     child.on('error', (error) => reject(new StartError(`cannot start ${argv.join(' ')}: ${error.message}`, []))),
   );
 
-  const command = argv.join(' ');
+  // In messages, the command as the user gave it: the setpriv/taskset/prlimit wrappers are ours.
+  const command = spec.argv.join(' ');
   try {
     const url = await Promise.race([
       waitReady(ready, child.stdout, spec.url, readyTimeoutMs, command, tail),

@@ -119,18 +119,18 @@ describe('startServer', () => {
 });
 
 describe('wrapArgv', () => {
-  it('puts taskset outside prlimit, both exec-ing the program so the pid is the server', () => {
+  it('puts setpriv outside taskset outside prlimit, each exec-ing the next so the pid is the server', () => {
     expect(wrapArgv({ argv: ['srv'], fdLimit: { soft: 256, hard: 512 }, cpus: '0' })).toEqual([
-      'taskset', '--cpu-list', '0', 'prlimit', '--nofile=256:512', '--', 'srv',
+      'setpriv', '--pdeathsig', 'KILL', '--', 'taskset', '--cpu-list', '0', 'prlimit', '--nofile=256:512', '--', 'srv',
     ]);
-    expect(wrapArgv({ argv: ['srv'], fdLimit: { soft: 256 } })).toEqual(['prlimit', '--nofile=256:', '--', 'srv']);
+    expect(wrapArgv({ argv: ['srv'], fdLimit: { soft: 256 } })).toEqual(['setpriv', '--pdeathsig', 'KILL', '--', 'prlimit', '--nofile=256:', '--', 'srv']);
   });
 });
 
 describe('startServer with a program that does not exist', () => {
   it('fails at once with the reason instead of waiting forever', async () => {
     await expect(startServer({ argv: ['./no-such-server'], cwd: FIXTURES_DIR, readyTimeoutMs: 60_000 })).rejects.toThrow(
-      /cannot start .*no-such-server.*ENOENT/,
+      /^\.\/no-such-server exited \(exit code 127\) before it was ready[\s\S]*No such file or directory/,
     );
     expect(liveChildren()).toBe(0);
   });

@@ -1,3 +1,4 @@
+import { dieWithRunner } from '@kvbench/launcher';
 import { availableParallelism } from 'node:os';
 
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/;
@@ -47,6 +48,7 @@ export function eachCpu(cpus: string): string[] {
 }
 
 /** argv prefixed with taskset when a CPU list is given; taskset execs the program, so the pid stays the program's. */
+/** A load generator's argv: on its CPUs when given, and killed by the kernel if the runner dies (see dieWithRunner). */
 export function pinned(argv: string[], cpus: string | undefined): string[] {
-  return cpus ? ['taskset', '--cpu-list', cpus, ...argv] : argv;
+  return dieWithRunner(cpus ? ['taskset', '--cpu-list', cpus, ...argv] : argv);
 }

@@ -1,6 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import {
   ProcSampler,
   cpuBetween,
@@ -11,6 +9,7 @@ import {
   type MachineStat,
   readNofile,
   readRssHighWater,
+  scratchPrefix,
   type CpuCounters,
   type StopOutcome,
 } from '@kvbench/launcher';
@@ -71,7 +70,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
   const base = runHeader(target, item);
   const where = { server: target.name, step: step.name, repeat: item.repeat };
   const graceMs = ctx.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), `kvbench-${target.name}-`));
+  const dataDir = await mkdtemp(scratchPrefix(target.name));
   let live: LiveTarget | null = null;
   // Before the server starts and after it stops, so the calibration runs on a machine with nothing of ours on it.
   const speedBefore = await calibrate(ctx);

@@ -2,6 +2,7 @@ import os from 'node:os';
 import { cpuCount, loadGenerator, type LoadGenerator, type LoadProgress } from '@kvbench/load';
 import type { FdLimit, LoadGeneratorName, Results, Run, ServerInfo, Warning } from '@kvbench/schemas';
 import { RESULTS_SCHEMA_VERSION } from '@kvbench/schemas';
+import { removeLeftoverScratch } from '@kvbench/launcher';
 import { collectEnvironment } from './environment.js';
 import { DEFAULT_STOP_GRACE_MS, executeRun, failedRun, runHeader } from './execute-run.js';
 import { resolveEqualRate } from './equal-load.js';
@@ -61,6 +62,8 @@ export interface RunOutcome {
 export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   // Before anything is built or started: a results file the user named must be a new one.
   if (options.resultsFile) await refuseExisting(options.resultsFile);
+  // Data directories of runners that were killed (SIGKILL leaves no chance to clean up); live runs keep theirs.
+  await removeLeftoverScratch();
   const { scenario, path: scenarioPath } = options.loaded;
   const signal = options.signal ?? new AbortController().signal;
   const reporter = options.reporter ?? {};

@@ -1,6 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { scratchPrefix } from '@kvbench/launcher';
 import { verifyServer } from '@kvbench/conformance';
 import type { Verification } from '@kvbench/schemas';
 import type { LiveTarget, StartOptions, Target } from './targets.js';
@@ -15,7 +14,7 @@ export const VERIFY_BUDGET_MS = 10_000;
  */
 export async function verifyTarget(target: Target, options: Omit<StartOptions, 'dataDir' | 'load'>, graceMs: number): Promise<Verification> {
   const started = performance.now();
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), `kvbench-verify-${target.name}-`));
+  const dataDir = await mkdtemp(scratchPrefix(`verify-${target.name}`));
   let live: LiveTarget | null = null;
   const failed = (name: string, error: string): Verification => ({
     ok: false,
