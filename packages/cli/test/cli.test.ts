@@ -123,6 +123,9 @@ describe('kvbench run', () => {
     ]);
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(processesWith(marker)).toHaveLength(1);
+    // One Ctrl-C as a wrapper relays it: twice, 30 ms apart. It must stay one interruption, not a forced exit.
+    child.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 30));
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(code).toBe(130);
