@@ -46,6 +46,13 @@ export interface RunContext {
 const SAMPLE_MS = 200;
 /** SIGTERM grace: the kv-spec's final flush of a small store takes milliseconds; 10 s means hung. */
 export const DEFAULT_STOP_GRACE_MS = 10_000;
+/** Added per GiB the server holds: a review measured 13 s (Go) and 23 s (Rust) to stop a multi-gigabyte store. */
+const GRACE_PER_GIB_MS = 10_000;
+
+/** How long a server of this size may take to stop before it counts as hung. */
+export function stopGraceMs(rssBytes: number | null): number {
+  return DEFAULT_STOP_GRACE_MS + Math.floor((rssBytes ?? 0) / 2 ** 30) * GRACE_PER_GIB_MS;
+}
 
 /** What one measured load gave: the generator's outcome and what the runner observed around it. */
 interface Measured {
@@ -69,7 +76,9 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
   const { step } = item;
   const base = runHeader(target, item);
   const where = { server: target.name, step: step.name, repeat: item.repeat };
-  const graceMs = ctx.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
+  // Read at stop time: a server holding gigabytes needs longer for its final flush than an empty one.
+  let graceMs = ctx.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
+  const graceFor = (p: { pid: number }) => (graceMs = ctx.stopGraceMs ?? stopGraceMs(readRssHighWater(p.pid)));
   const dataDir = await mkdtemp(scratchPrefix(target.name));
   let live: LiveTarget | null = null;
   // Before the server starts and after it stops, so the calibration runs on a machine with nothing of ours on it.
@@ -101,7 +110,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
           signal: ctx.signal,
         });
       } catch (error) {
-        const stop = proc && proc.running ? await proc.stop(graceMs) : null;
+        const stop = proc && proc.running ? await proc.stop(graceFor(proc)) : null;
         return failedRun(base, 'load-failed', `the warm-up load failed: ${(error as Error).message}`, [], proc?.coldStartMs ?? null, stop);
       }
       proc?.resetOpenFileErrors();
@@ -114,7 +123,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
         const search = await measureCapacity(live, item, ctx);
         capacity = search.result;
         if (!search.best) {
-          const stop = proc && proc.running ? await proc.stop(graceMs) : null;
+          const stop = proc && proc.running ? await proc.stop(graceFor(proc)) : null;
           const why = `no probe met p99 ≤ ${step.capacity.p99Ms} ms with every request answered (${search.result.probes.map((p) => `${p.rate}/s: ${p.reason}`).join('; ')})`;
           return { ...failedRun(base, 'load-failed', why, [{ ...where, code: 'failed-requests', message: `${target.name}: ${why}` }], proc?.coldStartMs ?? null, stop), capacity };
         }
@@ -123,7 +132,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
         measured = await measureLoad(live, step, item.seed, ctx, (p) => ctx.onProgress?.(item, p));
       }
     } catch (error) {
-      const stop = proc && proc.running ? await proc.stop(graceMs) : null;
+      const stop = proc && proc.running ? await proc.stop(graceFor(proc)) : null;
       const message = `the load generator failed: ${(error as Error).message}`;
       return failedRun(base, 'load-failed', message, [], live.process?.coldStartMs ?? null, stop);
     }
@@ -132,7 +141,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
 
     // Did the server die under load? Checked before we ask it to stop, so a crash is not mistaken for our SIGTERM.
     const crashedWith = proc && !proc.running ? proc.exitInfo : null;
-    const stop: StopOutcome | null = proc && proc.running ? await proc.stop(graceMs) : null;
+    const stop: StopOutcome | null = proc && proc.running ? await proc.stop(graceFor(proc)) : null;
 
     const speedAfter = await calibrate(ctx);
     const client = clientResult(outcome, summarizeLatency(outcome.histogram), {
