@@ -9,6 +9,20 @@ export class FileExistsError extends Error {
   }
 }
 
+/** The disk filled while writing: nothing half-written was left, and what was at `file` before is still there. */
+export class DiskFullError extends Error {
+  constructor(
+    readonly file: string,
+    bytes: number,
+  ) {
+    super(
+      `cannot write ${file}: the disk is full (ENOSPC, ${bytes} bytes to write). Nothing was half-written: the ` +
+        'previous version of this file, if there was one, is intact. Free some space and run again.',
+    );
+    this.name = 'DiskFullError';
+  }
+}
+
 /**
  * Writes `text` to `file` whole, creating its folder: into a temp file first, then renamed into place (replace) or
  * hard-linked there (a new file only), so no reader and no crash ever sees half a file. A hard link appears whole
@@ -17,7 +31,13 @@ export class FileExistsError extends Error {
 export async function writeFileAtomic(file: string, text: string, options: { replace: boolean }): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, text);
+  try {
+    await writeFile(temp, text);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw new DiskFullError(file, text.length);
+    throw error;
+  }
   if (options.replace) {
     await rename(temp, file);
     return;

@@ -1,10 +1,11 @@
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ScenarioSchema, type ServerInfo } from '@kvbench/schemas';
-import { FileExistsError, readResults, resultsId, runScenario, writeResults, type Target } from '../src/index.js';
+import { DiskFullError, FileExistsError, readResults, resultsId, runScenario, writeResults, type Target } from '../src/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** A results file kvbench really wrote, from before results carried `$schema`; only ever read here. */
@@ -114,5 +115,36 @@ describe('runScenario with resultsFile', () => {
     });
     await expect(run).rejects.toThrow(FileExistsError);
     expect(await readFile(file, 'utf8')).toBe('written meanwhile\n');
+  });
+});
+
+/** A 64 KiB tmpfs, where this machine lets the suite mount one (root on Linux); null, and said, where not. */
+async function tinyDisk(): Promise<{ dir: string; dispose(): Promise<void> } | null> {
+  const dir = await tempDir();
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]).status === 0;
+  if (!mounted) {
+    console.warn(`SKIPPED: cannot mount a tmpfs at ${dir} (needs root), so the full-disk case is not tested here`);
+    await rm(dir, { recursive: true });
+    return null;
+  }
+  return { dir, dispose: async () => void spawnSync('umount', [dir]) };
+}
+
+describe('writeResults on a full disk', () => {
+  it('says which file and that nothing was lost, leaves no temp file, and keeps the previous version', async () => {
+    const disk = await tinyDisk();
+    if (!disk) return;
+    try {
+      const file = path.join(disk.dir, 'r.json');
+      await writeFile(file, 'the previous version\n');
+      // The committed baseline is ~330 kB: five times what this disk holds.
+      const error = await writeResults(file, await readResults(BASELINE)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DiskFullError);
+      expect((error as Error).message).toMatch(new RegExp(`cannot write ${file}: the disk is full .* the previous version of this file, if there was one, is intact`));
+      expect(await readFile(file, 'utf8')).toBe('the previous version\n');
+      expect(await readdir(disk.dir)).toEqual(['r.json']);
+    } finally {
+      await disk.dispose();
+    }
   });
 });
