@@ -13,6 +13,9 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): R
   const tty = Boolean(stream.isTTY);
   let bar: cliProgress.SingleBar | null = null;
   const line = (text: string) => stream.write(`${text}\n`);
+  // Each warning code is told in full the first time it fires; later ones are only counted, and the block after
+  // the run lists them all (the CI scenario used to print one 200-character warning 16 times).
+  const told = new Map<string, number>();
 
   return {
     planned(plan) {
@@ -71,7 +74,15 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): R
           (run.serverProcess?.cpu ? `, ${fmtUs(run.serverProcess.cpu.usPerRequest)} CPU/req` : '')
         : run.error?.split('\n')[0] ?? '';
       line(`  ${run.server}${run.variant ? `@${run.variant}` : ''} ${run.step} #${run.repeat}: ${run.status}${summary ? ` — ${summary}` : ''}`);
-      for (const w of run.warnings.filter((w) => w.code !== 'short-step')) line(`    ! ${w.code}: ${w.message}`);
+      for (const w of run.warnings.filter((w) => w.code !== 'short-step')) {
+        const seen = told.get(w.code) ?? 0;
+        told.set(w.code, seen + 1);
+        if (seen === 0) line(`    ! ${w.code}: ${w.message}`);
+      }
+    },
+    finished() {
+      const again = [...told].filter(([, n]) => n > 1).map(([code, n]) => `${code} ×${n}`);
+      if (again.length) line(`warnings fired again, told once above, all in the block below: ${again.join(', ')}`);
     },
   };
 }

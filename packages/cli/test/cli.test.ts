@@ -109,6 +109,15 @@ describe('kvbench run', () => {
     expect(stderr + stdout).not.toMatch(/ a #2/);
   });
 
+  it('tells each warning once while running, counts the rest, and lists them all after the table', async () => {
+    const dir = await tempDir('kvbench-cli-');
+    const file = await scenarioFile(dir, { name: 'cli-warn-once', repeat: 3, load: { connections: 4, warmupRequests: 0 }, steps: [{ name: 'a', requests: 200 }] });
+    const { stdout, stderr } = kvbench(['run', file, '--results-dir', dir, '--no-report', '--name', 'fake', '--command', `node ${FAKE} --emfile-lines 2 {flags}`]);
+    expect(stderr.match(/! open-file-errors:/g)).toHaveLength(1);
+    expect(stderr).toMatch(/warnings fired again, told once above, all in the block below: .*open-file-errors ×3/);
+    expect(stdout).toMatch(/Ran out of file descriptors \[open-file-errors\][\s\S]*\(\+2 more\)/);
+  });
+
   it('on Ctrl-C stops the server, keeps the partial results marked as such, and leaves no process behind', async () => {
     const dir = await tempDir('kvbench-cli-');
     const marker = `sigint-${process.pid}`;

@@ -54,22 +54,6 @@ function scenarioMarkdown(view: ScenarioView): string {
     );
   }
 
-  const groups = groupWarnings(view.warnings, view.steps.map((s) => s.name));
-  out.push(`### Warnings (${view.warnings.length})`, '');
-  if (groups.length === 0) {
-    out.push('None: the run’s checks on itself found nothing that qualifies these numbers.', '');
-  } else {
-    out.push('| severity | warning | where | what it means for the numbers | what the run said |', '| --- | --- | --- | --- | --- |');
-    for (const g of groups) {
-      const first = g.entries[0];
-      const said = first ? `${first.at}: ${first.message}${g.entries.length > 1 ? ` (+${g.entries.length - 1} more)` : ''}` : '';
-      out.push(
-        `| **${g.explanation.severity}** | ${escapeMarkdown(g.explanation.title)} (\`${g.code}\`) | ${escapeMarkdown(g.where)} | ${escapeMarkdown(g.explanation.meaning)} | ${escapeMarkdown(said)} |`,
-      );
-    }
-    out.push('');
-  }
-
   const verdict = verdictOf(view);
   const bullets = (sentences: readonly string[]) => sentences.map((sentence) => `- ${escapeMarkdown(sentence)}`);
   // Caveats first, before any ranking; then capacity, then the equal rate; the blog ladder after them.
@@ -91,6 +75,9 @@ function scenarioMarkdown(view: ScenarioView): string {
     out.push(...bullets(lead ? ladder.sentences : [...verdict.caveats, ...ladder.sentences]));
     out.push('', mdTable(headlineTable(view, ladder.step), '####'));
   }
+
+  // After the verdict, so a reader meets the answer first, and before every table the warnings qualify.
+  out.push(...warningsMarkdown(view));
 
   if (ladderSteps(view).length > 0) {
     out.push("### The blog's view", '', `Medians over repeats (min–max). Blog rows are the published figures: ${escapeMarkdown(BLOG_LABEL)}, another client.`, '');
@@ -206,4 +193,25 @@ function environmentMarkdown(view: ScenarioView): string {
   const source = blogPublished().source;
   lines.push(`Blog figures: “${escapeMarkdown(source.title)}”, ${escapeMarkdown(source.author)}.`, '', '</details>', '');
   return lines.join('\n');
+}
+
+/** The run's warnings, grouped by code, one table row each with the first message and how many more. */
+function warningsMarkdown(view: ScenarioView): string[] {
+  const out: string[] = [];
+  const groups = groupWarnings(view.warnings, view.steps.map((s) => s.name));
+  out.push(`### Warnings (${view.warnings.length})`, '');
+  if (groups.length === 0) {
+    out.push('None: the run’s checks on itself found nothing that qualifies these numbers.', '');
+  } else {
+    out.push('| severity | warning | where | what it means for the numbers | what the run said |', '| --- | --- | --- | --- | --- |');
+    for (const g of groups) {
+      const first = g.entries[0];
+      const said = first ? `${first.at}: ${first.message}${g.entries.length > 1 ? ` (+${g.entries.length - 1} more)` : ''}` : '';
+      out.push(
+        `| **${g.explanation.severity}** | ${escapeMarkdown(g.explanation.title)} (\`${g.code}\`) | ${escapeMarkdown(g.where)} | ${escapeMarkdown(g.explanation.meaning)} | ${escapeMarkdown(said)} |`,
+      );
+    }
+    out.push('');
+  }
+  return out;
 }

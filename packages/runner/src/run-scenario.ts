@@ -24,6 +24,8 @@ export interface RunReporter {
   runStarted?(item: PlanItem, index: number, total: number): void;
   progress?(item: PlanItem, progress: LoadProgress): void;
   runFinished?(run: Run, item: PlanItem): void;
+  /** Every planned run is done (or the run was interrupted): the results are about to be written a last time. */
+  finished?(): void;
 }
 
 export interface RunOptions {
@@ -208,6 +210,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     unpin();
   }
 
+  reporter.finished?.();
   const interruption = signal.aborted ? `interrupted after ${runs.length} of ${plan.length} runs (${String(signal.reason ?? 'aborted')})` : undefined;
   let results = snapshot(!interruption, interruption);
   await save(() => (results = snapshot(!interruption, interruption)));
