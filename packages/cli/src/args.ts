@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { FdLimitSchema, LoadGeneratorName, type FdLimit } from '@kvbench/schemas';
+import { suggestion } from './did-you-mean.js';
 import { UsageError } from './usage-error.js';
 
 /** node:util's parseArgs, with its errors turned into one-line usage errors naming the command. */
@@ -7,6 +8,11 @@ export function parse<T extends ParseArgsConfig['options']>(command: string, arg
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {
+    const unknown = /^Unknown option '(--?[^']+)'/.exec((error as Error).message)?.[1];
+    if (unknown) {
+      const flags = Object.keys(options ?? {}).map((name) => `--${name}`);
+      throw new UsageError(`kvbench ${command}: unknown option ${unknown}${suggestion(unknown, flags)}`);
+    }
     throw new UsageError(`kvbench ${command}: ${(error as Error).message.split('\n')[0]}`);
   }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { FileExistsError } from '@kvbench/runner';
+import { FileExistsError, ScenarioNotFoundError } from '@kvbench/runner';
 import { SchemaError } from '@kvbench/schemas';
 import { abCommand, abUsage } from './commands/ab.js';
 import { baselineCommand, baselineUsage } from './commands/baseline.js';
@@ -8,6 +8,7 @@ import { exportCommand, exportUsage } from './commands/export.js';
 import { listCommand } from './commands/list.js';
 import { reportCommand, reportUsage } from './commands/report.js';
 import { runCommand, runUsage } from './commands/run.js';
+import { suggestion } from './did-you-mean.js';
 import { UsageError } from './usage-error.js';
 
 const commands: Record<string, { run: (argv: string[]) => Promise<number>; usage: string }> = {
@@ -30,14 +31,36 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${usage}\n`);
     return name ? 0 : 2;
   }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`kvbench ${await version()}\n`);
+    return 0;
+  }
   const command = commands[name];
-  if (!command) throw new UsageError(`kvbench: unknown command "${name}"; commands: ${Object.keys(commands).join(', ')}`);
+  if (!command) {
+    const names = Object.keys(commands);
+    throw new UsageError(`kvbench: unknown command "${name}"${suggestion(name, names)}; commands: ${names.join(', ')}`);
+  }
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(`${command.usage}\n`);
     return 0;
   }
   return command.run(rest);
 }
+
+/** The package's version and, in a checkout, the commit: what a bug report needs. */
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const { spawnSync } = await import('node:child_process');
+  const commit = spawnSync('git', ['rev-parse', '--short=10', 'HEAD'], { cwd: new URL('.', import.meta.url), encoding: 'utf8' });
+  return commit.status === 0 ? `${version} (commit ${commit.stdout.trim()})` : version;
+}
+
+// `kvbench list | head -1`: the reader left; that is the end of the output, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 main(process.argv.slice(2)).then(
   (code) => {
@@ -46,6 +69,9 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof UsageError) {
       process.stderr.write(`${error.message}\n(kvbench --help for usage)\n`);
+      process.exitCode = 2;
+    } else if (error instanceof ScenarioNotFoundError) {
+      process.stderr.write(`kvbench: ${error.message}${suggestion(error.asked, error.known)}\n`);
       process.exitCode = 2;
     } else if (error instanceof SchemaError || error instanceof FileExistsError) {
       process.stderr.write(`kvbench: ${error.message}\n`);

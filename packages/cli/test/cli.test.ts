@@ -55,10 +55,22 @@ describe('kvbench run', () => {
     expect(stderr).toMatch(/steps\[0\]\.connections: /);
   });
 
-  it('lists the known scenarios when one is missing', () => {
+  it('lists the known scenarios when one is missing, suggests the closest, exit 2 like every usage error', () => {
     const { code, stderr } = kvbench(['run', 'blgo']);
-    expect(code).toBe(1);
-    expect(stderr).toMatch(/no scenario "blgo".*known scenarios: .*blog-quick/);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/no scenario "blgo".*known scenarios: .*blog-quick.*; did you mean "blog"\?/);
+  });
+
+  it('suggests the command or the flag that was meant, and prints its version', () => {
+    expect(kvbench(['rnu', 'blog'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "rnu"; did you mean "run"\?/) });
+    expect(kvbench(['run', 'blog', '--serverz', 'go'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown option --serverz; did you mean "--servers"\?/) });
+    expect(kvbench(['--version'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^kvbench \d+\.\d+\.\d+/) });
+  });
+
+  it('ends quietly when the reader of its output leaves (kvbench list | head -1)', () => {
+    const piped = spawnSync('sh', ['-c', `${TSX} ${MAIN} list | head -1`], { cwd: ROOT, encoding: 'utf8' });
+    expect(piped.stdout).toBe('scenarios:\n');
+    expect(piped.stderr).not.toMatch(/EPIPE|Error/);
   });
 
   it('runs a server started by a user command, records its crash, and prints the results and report paths', async () => {

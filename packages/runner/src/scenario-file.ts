@@ -2,6 +2,18 @@ import { access, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ScenarioSchema, parseOrThrow, type Scenario } from '@kvbench/schemas';
 
+/** The scenario asked for is not there: a mistake in the call, with the scenarios that are. */
+export class ScenarioNotFoundError extends Error {
+  constructor(
+    readonly asked: string,
+    readonly known: string[],
+    looked: string[],
+  ) {
+    super(`no scenario "${asked}" (looked for ${looked.join(', ')}); known scenarios: ${known.join(', ') || '(none)'}`);
+    this.name = 'ScenarioNotFoundError';
+  }
+}
+
 export interface LoadedScenario {
   scenario: Scenario;
   path: string;
@@ -40,5 +52,5 @@ async function locate(nameOrPath: string, scenariosDir: string): Promise<string>
   const known = (await readdir(scenariosDir).catch(() => [] as string[]))
     .filter((f) => f.endsWith('.json'))
     .map((f) => f.slice(0, -'.json'.length));
-  throw new Error(`no scenario "${nameOrPath}" (looked for ${candidates.join(', ')}); known scenarios: ${known.join(', ') || '(none)'}`);
+  throw new ScenarioNotFoundError(nameOrPath, known, candidates);
 }
