@@ -128,6 +128,22 @@ describe.skipIf(skip)('reports in headless Chromium, opened from disk', () => {
     await page.close();
   }, 60_000);
 
+  it('opens a section from the navigation with its title below the sticky bar, not under it', async () => {
+    const { page } = await open('nav.html', renderHtml([capacityResults()]));
+    const links = await page.$$eval('nav.toc a', (as) => as.map((a) => a.getAttribute('href')!).filter((h) => h.startsWith('#')));
+    expect(links.length).toBeGreaterThan(3);
+    for (const href of links.slice(1)) {
+      await page.click(`nav.toc a[href="${href}"]`);
+      const { navBottom, titleTop } = await page.evaluate((id) => {
+        const section = document.getElementById(id.slice(1))!;
+        const title = section.querySelector('h2') ?? section;
+        return { navBottom: document.querySelector('nav.toc')!.getBoundingClientRect().bottom, titleTop: title.getBoundingClientRect().top };
+      }, href);
+      expect(titleTop, `${href}: its title is hidden under the navigation`).toBeGreaterThanOrEqual(navBottom);
+    }
+    await page.close();
+  }, 60_000);
+
   it('draws a capacity run (probes p99 against rate, connect times); saves a screenshot of its lead', async () => {
     const { page, seen } = await open('capacity.html', renderHtml([capacityResults()]));
     await expectEveryChartDrawn(page, seen);

@@ -189,3 +189,15 @@ describe('renderHtml: the blog client connection model', () => {
     expect(page).toContain('not in request latency');
   });
 });
+
+describe("renderHtml: the blog's name only where the blog's figures are", () => {
+  it('calls the closed steps of another scenario a ladder, not the blog\'s view', () => {
+    const other = capacityResults();
+    for (const run of other.runs) if (run.load.requests) run.load.requests += 1;
+    for (const step of other.scenario.steps) if (step.requests) step.requests += 1;
+    const page = markupOnly(renderHtml([other]));
+    expect(page).toContain('<h2>The closed-model ladder</h2>');
+    expect(page).not.toContain("<h2>The blog's view</h2>");
+    expect(markupOnly(renderHtml([blogResults()]))).toContain("<h2>The blog's view</h2>");
+  });
+});

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import os from 'node:os';
 import { cpuCount, loadGenerator, type LoadGenerator, type LoadProgress } from '@kvbench/load';
 import type { FdLimit, LoadGeneratorName, Results, Run, ServerInfo, Warning } from '@kvbench/schemas';
@@ -66,7 +67,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   if (options.resultsFile) await refuseExisting(options.resultsFile);
   // Data directories of runners that were killed (SIGKILL leaves no chance to clean up); live runs keep theirs.
   await removeLeftoverScratch();
-  const { scenario, path: scenarioPath } = options.loaded;
+  const { scenario } = options.loaded;
+  const scenarioPath = shareablePath(options.loaded.path, options.repoRoot);
   const signal = options.signal ?? new AbortController().signal;
   const reporter = options.reporter ?? {};
   const repeat = options.repeat ?? scenario.repeat;
@@ -254,4 +256,13 @@ function runLevelWarnings(servers: readonly ServerInfo[], interruption: string |
     );
   if (interruption) warnings.unshift({ code: 'interrupted', message: `The run was ${interruption}: these results are partial.` });
   return warnings;
+}
+
+/**
+ * The scenario's path as the results and reports show it: relative to the checkout (`scenarios/blog.json`), or the
+ * file's name alone when it lives elsewhere, so a file meant to be shared does not carry this machine's folders.
+ */
+export function shareablePath(file: string, repoRoot: string): string {
+  const relative = path.relative(repoRoot, file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : path.basename(file);
 }

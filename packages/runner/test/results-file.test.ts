@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ScenarioSchema, type ServerInfo } from '@kvbench/schemas';
-import { DiskFullError, FileExistsError, readResults, resultsId, runScenario, writeResults, type Target } from '../src/index.js';
+import { DiskFullError, FileExistsError, readResults, resultsId, runScenario, shareablePath, writeResults, type Target } from '../src/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** A results file kvbench really wrote, from before results carried `$schema`; only ever read here. */
@@ -146,5 +146,14 @@ describe('writeResults on a full disk', () => {
     } finally {
       await disk.dispose();
     }
+  });
+});
+
+describe('the scenario path in a results file', () => {
+  it('is relative to the checkout, or the bare file name outside it: no local folders in a file meant to be shared', async () => {
+    expect(shareablePath(path.join(ROOT, 'scenarios/blog.json'), ROOT)).toBe('scenarios/blog.json');
+    expect(shareablePath('/home/someone/private/my-scenario.json', ROOT)).toBe('my-scenario.json');
+    const { results } = await runScenario({ repoRoot: ROOT, loaded: { ...scenario, path: path.join(ROOT, 'scenarios/stubbed.json') }, targets: [unpreparedTarget()], resultsDir: await tempDir() });
+    expect(results.scenarioPath).toBe('scenarios/stubbed.json');
   });
 });

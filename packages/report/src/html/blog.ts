@@ -56,7 +56,8 @@ export function blogSection(ctx: Ctx): string {
     ? `Dashed lines with hollow diamonds are the blog's published Go and Rust figures — ${escapeHtml(BLOG_LABEL)}, another client: shape is comparable, absolute numbers are not.`
     : "This scenario's steps do not match the blog's request counts (1k … 1M), so its published figures are not drawn.";
   return (
-    `<section id="${ctx.anchor('blog')}"><h2>The blog's view</h2>` +
+    // Named for the blog only where its figures are drawn: another scenario's closed steps are just a ladder.
+    `<section id="${ctx.anchor('blog')}"><h2>${hasBlog ? "The blog's view" : 'The closed-model ladder'}</h2>` +
     `<p class="lede">N POSTs with at most ${fmtInt(ctx.view.scenario.load.connections)} in flight, per step of the ladder. ` +
     `RPS here is requests ÷ duration, the blog's own figure. ${blogNote}</p>` +
     // Log scale only with the blog's figures drawn: its Rust RPS spans three orders of magnitude.

@@ -25,7 +25,7 @@ nav.toc a{display:inline-block;padding:9px 10px;color:#495057;font-size:13px;bor
 nav.toc a:hover{color:#1f2328;border-bottom-color:#adb5bd;text-decoration:none}
 main{max-width:1280px;margin:0 auto;padding:8px 28px 56px}
 article.scenario+article.scenario{margin-top:40px;border-top:3px solid #dee2e6;padding-top:12px}
-section{background:#fff;border:1px solid #e3e6ea;border-radius:10px;padding:18px 22px 20px;margin:18px 0}
+section{background:#fff;border:1px solid #e3e6ea;border-radius:10px;padding:18px 22px 20px;margin:18px 0;scroll-margin-top:72px}
 section>h2{margin:0 0 4px;font-size:18px;font-weight:650}
 section>.lede{margin:0 0 14px;color:#5c636a;max-width:920px}
 h3{font-size:15px;margin:18px 0 8px}
