@@ -20,9 +20,20 @@ type config struct {
 	load            bool
 	flushInterval   time.Duration
 	cleanupInterval time.Duration
+	headerTimeout   time.Duration
+	idleTimeout     time.Duration
+	requestTimeout  time.Duration
 }
 
-func newFlagSet(cfg *config) (*flag.FlagSet, *int, *int) {
+// msFlag is a flag given in whole milliseconds, at least 1, and the field it
+// sets once parsed.
+type msFlag struct {
+	name  string
+	ms    *int
+	field *time.Duration
+}
+
+func newFlagSet(cfg *config) (*flag.FlagSet, []msFlag) {
 	fs := flag.NewFlagSet("kvserver", flag.ContinueOnError)
 	// Silence the package's own messages: errors are printed as one line by
 	// main, usage only when asked for.
@@ -32,9 +43,16 @@ func newFlagSet(cfg *config) (*flag.FlagSet, *int, *int) {
 	fs.IntVar(&cfg.shards, "shards", 5, fmt.Sprintf("number of shards (1 to %d)", store.MaxShards))
 	fs.StringVar(&cfg.directory, "directory", ".kvdata", "where shard files are written (created if missing)")
 	fs.BoolVar(&cfg.load, "load", false, "load the store from --directory at start")
-	flushMS := fs.Int("flush-interval", 1000, "ms between flushes of changed shards to disk")
-	cleanupMS := fs.Int("cleanup-interval", 500, "ms between sweeps of expired entries")
-	return fs, flushMS, cleanupMS
+	ms := func(name string, def int, usage string, field *time.Duration) msFlag {
+		return msFlag{name, fs.Int(name, def, usage), field}
+	}
+	return fs, []msFlag{
+		ms("flush-interval", 1000, "ms between flushes of changed shards to disk", &cfg.flushInterval),
+		ms("cleanup-interval", 500, "ms between sweeps of expired entries", &cfg.cleanupInterval),
+		ms("header-timeout", 10000, "ms a request's line and headers may take to arrive", &cfg.headerTimeout),
+		ms("idle-timeout", 65000, "ms a keep-alive connection may wait for its next request", &cfg.idleTimeout),
+		ms("request-timeout", 30000, "ms a whole request, body included, may take to arrive", &cfg.requestTimeout),
+	}
 }
 
 // parseFlags parses args (without the program name). It returns
@@ -42,7 +60,7 @@ func newFlagSet(cfg *config) (*flag.FlagSet, *int, *int) {
 // one line.
 func parseFlags(args []string) (config, error) {
 	var cfg config
-	fs, flushMS, cleanupMS := newFlagSet(&cfg)
+	fs, millis := newFlagSet(&cfg)
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -56,20 +74,20 @@ func parseFlags(args []string) (config, error) {
 		return config{}, fmt.Errorf("invalid value %d for flag -shards: must be 1 to %d", cfg.shards, store.MaxShards)
 	case cfg.directory == "":
 		return config{}, errors.New("invalid value for flag -directory: must not be empty")
-	case *flushMS < 1:
-		return config{}, fmt.Errorf("invalid value %d for flag -flush-interval: must be at least 1 ms", *flushMS)
-	case *cleanupMS < 1:
-		return config{}, fmt.Errorf("invalid value %d for flag -cleanup-interval: must be at least 1 ms", *cleanupMS)
 	}
-	cfg.flushInterval = time.Duration(*flushMS) * time.Millisecond
-	cfg.cleanupInterval = time.Duration(*cleanupMS) * time.Millisecond
+	for _, f := range millis {
+		if *f.ms < 1 {
+			return config{}, fmt.Errorf("invalid value %d for flag -%s: must be at least 1 ms", *f.ms, f.name)
+		}
+		*f.field = time.Duration(*f.ms) * time.Millisecond
+	}
 	return cfg, nil
 }
 
 // printUsage writes the --help text.
 func printUsage(w io.Writer) {
 	var cfg config
-	fs, _, _ := newFlagSet(&cfg)
+	fs, _ := newFlagSet(&cfg)
 	fmt.Fprintf(w, "Usage: kvserver [flags]\n\nServes the kvbench key-value store over HTTP (see docs/kv-spec.md).\nFlags may be written -name or --name, with =value or a separate value.\n\n")
 	fs.SetOutput(w)
 	fs.PrintDefaults()

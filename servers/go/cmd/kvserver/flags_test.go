@@ -21,6 +21,9 @@ func TestParseFlagsDefaults(t *testing.T) {
 		load:            false,
 		flushInterval:   time.Second,
 		cleanupInterval: 500 * time.Millisecond,
+		headerTimeout:   10 * time.Second,
+		idleTimeout:     65 * time.Second,
+		requestTimeout:  30 * time.Second,
 	}
 	if got != want {
 		t.Errorf("defaults = %+v, want %+v", got, want)
@@ -31,6 +34,7 @@ func TestParseFlags(t *testing.T) {
 	got, err := parseFlags([]string{
 		"--host", "::1", "--port=0", "-shards", "8", "--directory", "/tmp/x",
 		"--load", "--flush-interval", "250", "--cleanup-interval=20",
+		"--header-timeout", "2000", "--idle-timeout=3000", "-request-timeout", "4000",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -43,6 +47,9 @@ func TestParseFlags(t *testing.T) {
 		load:            true,
 		flushInterval:   250 * time.Millisecond,
 		cleanupInterval: 20 * time.Millisecond,
+		headerTimeout:   2 * time.Second,
+		idleTimeout:     3 * time.Second,
+		requestTimeout:  4 * time.Second,
 	}
 	if got != want {
 		t.Errorf("parseFlags = %+v, want %+v", got, want)
@@ -63,6 +70,9 @@ func TestParseFlagsErrors(t *testing.T) {
 		{[]string{"--directory", ""}, "must not be empty"},
 		{[]string{"--flush-interval", "0"}, "at least 1 ms"},
 		{[]string{"--cleanup-interval", "-5"}, "at least 1 ms"},
+		{[]string{"--header-timeout", "0"}, "invalid value 0 for flag -header-timeout: must be at least 1 ms"},
+		{[]string{"--idle-timeout", "soon"}, `invalid value "soon" for flag -idle-timeout`},
+		{[]string{"--request-timeout", "-1"}, "at least 1 ms"},
 		{[]string{"--port"}, "flag needs an argument: -port"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	}

@@ -75,10 +75,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		logger.Print(err)
 		return 1
 	}
+	// The spec's connection limits, so that slow or idle clients cannot hold
+	// descriptors for ever. The headers are part of the request, so the
+	// request timeout caps the header timeout too.
 	srv := &http.Server{
 		Handler:           api.New(st),
 		ErrorLog:          logger,
-		ReadHeaderTimeout: 30 * time.Second, // a stalled client cannot pin a goroutine forever
+		ReadHeaderTimeout: min(cfg.headerTimeout, cfg.requestTimeout),
+		ReadTimeout:       cfg.requestTimeout,
+		IdleTimeout:       cfg.idleTimeout,
+		MaxHeaderBytes:    api.MaxHeaderBytes,
 	}
 
 	bgCtx, stopBackground := context.WithCancel(context.Background())

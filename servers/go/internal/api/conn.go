@@ -3,7 +3,9 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net"
+	"os"
 	"strconv"
 )
 
@@ -16,6 +18,10 @@ import (
 // it writes straight to the connection in one Write, then closes it. No
 // hook changes that text, so the connection recognises exactly that
 // response and re-spells it. Any other write passes through untouched.
+//
+// net/http also answers a request whose headers ran out of time half-way
+// (ReadHeaderTimeout) with its plain 400; a connection whose last read timed
+// out re-spells that one as the 408 it is.
 func Listener(ln net.Listener) net.Listener {
 	return jsonErrorListener{ln}
 }
@@ -29,17 +35,29 @@ func (l jsonErrorListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return jsonErrorConn{c}, nil
+	return &jsonErrorConn{Conn: c}, nil
 }
 
-type jsonErrorConn struct{ net.Conn }
+type jsonErrorConn struct {
+	net.Conn
+	timedOut bool
+}
+
+// Read notes whether this read timed out. Only the last read counts:
+// net/http also ends a background read after each request by moving the
+// deadline into the past.
+func (c *jsonErrorConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.timedOut = err != nil && errors.Is(err, os.ErrDeadlineExceeded)
+	return n, err
+}
 
 // plainErrorHeaders is what net/http's server puts between the status line
 // and the text of the errors it writes itself (net/http/server.go, conn.serve).
 const plainErrorHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
 
-func (c jsonErrorConn) Write(p []byte) (int, error) {
-	if rewritten, ok := jsonError(p); ok {
+func (c *jsonErrorConn) Write(p []byte) (int, error) {
+	if rewritten, ok := jsonError(p, c.timedOut); ok {
 		if _, err := c.Conn.Write(rewritten); err != nil {
 			return 0, err
 		}
@@ -50,7 +68,7 @@ func (c jsonErrorConn) Write(p []byte) (int, error) {
 
 // CloseWrite keeps net/http's graceful close (shut the write side, let the
 // client read the answer, then close) working through the wrapper.
-func (c jsonErrorConn) CloseWrite() error {
+func (c *jsonErrorConn) CloseWrite() error {
 	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
 		return cw.CloseWrite()
 	}
@@ -58,9 +76,10 @@ func (c jsonErrorConn) CloseWrite() error {
 }
 
 // jsonError turns one of net/http's own plain-text error responses into the
-// same status with a JSON body. Any other bytes are left alone (ok false);
-// the first comparison already rules out every ordinary response.
-func jsonError(p []byte) ([]byte, bool) {
+// same status with a JSON body (a 400 after a read timed out into a 408).
+// Any other bytes are left alone (ok false); the first comparison already
+// rules out every ordinary response.
+func jsonError(p []byte, timedOut bool) ([]byte, bool) {
 	const proto = "HTTP/1.1 "
 	if len(p) < len(proto)+3 || p[len(proto)] < '4' || !bytes.HasPrefix(p, []byte(proto)) {
 		return nil, false
@@ -68,6 +87,9 @@ func jsonError(p []byte) ([]byte, bool) {
 	statusLine, text, found := bytes.Cut(p, []byte(plainErrorHeaders))
 	if !found {
 		return nil, false
+	}
+	if timedOut && bytes.Equal(statusLine, []byte(proto+"400 Bad Request")) {
+		statusLine, text = []byte(proto+"408 Request Timeout"), []byte("408 Request Timeout: headers not received within the header timeout")
 	}
 	body, _ := json.Marshal(errorBody{Error: string(text)})
 	out := make([]byte, 0, len(statusLine)+len(body)+96)

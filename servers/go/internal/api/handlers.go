@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 
@@ -41,6 +42,17 @@ func New(s *store.Store) http.Handler {
 }
 
 func (h *handlers) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if refuseHead(w, r) {
+		return
+	}
+	// A chunked body with a Content-Length beside it is the shape of request
+	// smuggling, and RFC 9112 §6.1 wants the connection closed after it.
+	// net/http drops that Content-Length before the handler runs, so the two
+	// cannot be told apart here: every chunked request closes its connection.
+	// (The benchmark's bodies all carry a Content-Length.)
+	if r.TransferEncoding != nil {
+		w.Header()["Connection"] = closeConnection
+	}
 	// The key is one segment of the escaped path, percent-decoded, so
 	// /kv/a%2Fb is key "a/b" while /kv/a/b is no route at all (404).
 	if segment, ok := strings.CutPrefix(r.URL.EscapedPath(), "/kv/"); ok && segment != "" && !strings.Contains(segment, "/") {
@@ -100,6 +112,13 @@ func (h *handlers) put(w http.ResponseWriter, r *http.Request) {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			writeError(w, http.StatusRequestEntityTooLarge, "body over 1 MiB")
+			return
+		}
+		// http.Server's ReadTimeout (the spec's request timeout) ran out
+		// while the body was still arriving.
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			w.Header()["Connection"] = closeConnection
+			writeError(w, http.StatusRequestTimeout, "request body not received within the request timeout")
 			return
 		}
 		writeError(w, http.StatusBadRequest, "reading body: "+err.Error())

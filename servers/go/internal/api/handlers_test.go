@@ -2,6 +2,7 @@ package api
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -247,6 +248,10 @@ func TestOverTheWire(t *testing.T) {
 		{"missing Host", "GET /healthz HTTP/1.1\r\n\r\n", 400},
 		{"headers over 1 MB", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 2<<20) + "\r\n\r\n", 431},
 		{"unknown transfer coding", "POST /kv HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501},
+		// These net/http takes, and refuseHead refuses.
+		{"101 header fields", "GET /healthz HTTP/1.1\r\nHost: x\r\n" + strings.Repeat("X-H: v\r\n", 100) + "\r\n", 431},
+		{"a target over 8 KiB", "GET /healthz?p=" + strings.Repeat("a", MaxTargetBytes) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414},
+		{"the HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400},
 	}
 	for _, tt := range refused {
 		c, err := net.Dial("tcp", srv.Listener.Addr().String())
@@ -279,6 +284,16 @@ func TestOverTheWire(t *testing.T) {
 	}
 }
 
+func TestJSONErrorAfterATimeoutIs408(t *testing.T) {
+	plain := []byte("HTTP/1.1 400 Bad Request" + plainErrorHeaders + "400 Bad Request")
+	if got, _ := jsonError(plain, false); !bytes.HasPrefix(got, []byte("HTTP/1.1 400 Bad Request\r\n")) {
+		t.Errorf("without a timeout: %q", got)
+	}
+	if got, _ := jsonError(plain, true); !bytes.HasPrefix(got, []byte("HTTP/1.1 408 Request Timeout\r\n")) {
+		t.Errorf("after a timeout: %q", got)
+	}
+}
+
 func TestJSONErrorLeavesOtherWritesAlone(t *testing.T) {
 	tests := []string{
 		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
@@ -288,7 +303,7 @@ func TestJSONErrorLeavesOtherWritesAlone(t *testing.T) {
 		"HTTP/1.1 4",
 	}
 	for _, p := range tests {
-		if got, ok := jsonError([]byte(p)); ok {
+		if got, ok := jsonError([]byte(p), false); ok {
 			t.Errorf("jsonError(%q) rewrote it to %q", p, got)
 		}
 	}
