@@ -7,6 +7,8 @@ use std::time::Duration;
 use clap::Parser;
 use clap::error::ErrorKind;
 
+use crate::serve::Timeouts;
+
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "kvserver-rust",
@@ -41,6 +43,18 @@ pub struct Cli {
     /// Milliseconds between sweeps of expired entries
     #[arg(long, default_value_t = 500, value_parser = positive_ms)]
     pub cleanup_interval: u64,
+
+    /// Milliseconds a request's line and headers may take to arrive
+    #[arg(long, default_value_t = 10_000, value_parser = positive_ms)]
+    pub header_timeout: u64,
+
+    /// Milliseconds a keep-alive connection may wait for its next request
+    #[arg(long, default_value_t = 65_000, value_parser = positive_ms)]
+    pub idle_timeout: u64,
+
+    /// Milliseconds a whole request, body included, may take to arrive
+    #[arg(long, default_value_t = 30_000, value_parser = positive_ms)]
+    pub request_timeout: u64,
 }
 
 /// An interval in ms: a whole number, at least 1 (a zero period would make
@@ -63,6 +77,14 @@ impl Cli {
 
     pub fn cleanup_every(&self) -> Duration {
         Duration::from_millis(self.cleanup_interval)
+    }
+
+    pub fn timeouts(&self) -> Timeouts {
+        Timeouts {
+            header: Duration::from_millis(self.header_timeout),
+            idle: Duration::from_millis(self.idle_timeout),
+            request: Duration::from_millis(self.request_timeout),
+        }
     }
 }
 
@@ -119,6 +141,15 @@ mod tests {
         assert!(!cli.load);
         assert_eq!(cli.flush_every(), Duration::from_millis(1000));
         assert_eq!(cli.cleanup_every(), Duration::from_millis(500));
+        let timeouts = cli.timeouts();
+        assert_eq!(
+            (timeouts.header, timeouts.idle, timeouts.request),
+            (
+                Duration::from_secs(10),
+                Duration::from_secs(65),
+                Duration::from_secs(30)
+            )
+        );
     }
 
     #[test]
@@ -137,6 +168,12 @@ mod tests {
             "20",
             "--cleanup-interval",
             "30",
+            "--header-timeout",
+            "2000",
+            "--idle-timeout",
+            "3000",
+            "--request-timeout",
+            "4000",
         ])
         .unwrap();
         assert_eq!(
@@ -145,6 +182,10 @@ mod tests {
         );
         assert!(cli.load);
         assert_eq!((cli.flush_interval, cli.cleanup_interval), (20, 30));
+        assert_eq!(
+            (cli.header_timeout, cli.idle_timeout, cli.request_timeout),
+            (2000, 3000, 4000)
+        );
     }
 
     #[test]
@@ -158,6 +199,9 @@ mod tests {
             &["--port", "-1"],
             &["--flush-interval", "0"],
             &["--cleanup-interval", "abc"],
+            &["--header-timeout", "0"],
+            &["--idle-timeout", "soon"],
+            &["--request-timeout", "-1"],
             &["--port"],
             &["positional"],
         ] {

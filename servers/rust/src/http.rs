@@ -6,19 +6,22 @@
 //! code and message.
 
 use std::borrow::Cow;
+use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
-use axum::http::header::{CONNECTION, CONTENT_TYPE};
+use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::{DefaultBodyLimit, FromRef, FromRequestParts, State};
+use axum::http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, EXPECT, HOST};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, Uri, Version};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{BoxError, Router};
 use http_body_util::BodyExt;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use tower::ServiceExt;
 
 use crate::json;
 use crate::store::{Entry, NO_TTL, Store, now_ms, ttl_ms_from_secs};
@@ -34,10 +37,27 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 const DRAIN_BYTES: usize = 16 * MAX_BODY_BYTES;
 /// Largest accepted key, in UTF-8 bytes.
 pub const MAX_KEY_BYTES: usize = 1024;
+/// Longest accepted request-target; RFC 9112 §3 asks a server to take at
+/// least 8000 octets, and the longest key percent-encoded is 3 KiB.
+pub const MAX_TARGET_BYTES: usize = 8 * 1024;
 
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 
-pub fn router(store: Arc<Store>) -> Router {
+/// The router's state: the store, and how long a POST body may take to arrive
+/// (the spec's request timeout).
+#[derive(Clone)]
+struct App {
+    store: Arc<Store>,
+    body_timeout: Duration,
+}
+
+impl FromRef<App> for Arc<Store> {
+    fn from_ref(app: &App) -> Self {
+        app.store.clone()
+    }
+}
+
+pub fn router(store: Arc<Store>, body_timeout: Duration) -> Router {
     Router::new()
         .route("/kv", post(put_entry))
         .route("/kv/{key}", get(get_entry).delete(delete_entry))
@@ -46,7 +66,41 @@ pub fn router(store: Arc<Store>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(store)
+        .with_state(App {
+            store,
+            body_timeout,
+        })
+}
+
+/// Every request: a head that hyper took but the spec refuses is answered
+/// here, before any route, and the connection closed (as after a head hyper
+/// refuses itself); the router answers the rest.
+pub async fn handle<B>(router: Router, request: Request<B>) -> Result<Response, Infallible>
+where
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let refused = if target_len(request.uri()) > MAX_TARGET_BYTES {
+        ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            format!("request target longer than {MAX_TARGET_BYTES} bytes"),
+        )
+    } else if request.version() == Version::HTTP_11
+        && request.headers().get_all(HOST).iter().count() != 1
+    {
+        // RFC 9112 §3.2; hyper itself accepts a request without one.
+        ApiError::bad_request("an HTTP/1.1 request needs exactly one Host header")
+    } else {
+        return router.oneshot(request).await;
+    };
+    Ok(refused.closing_connection().into_response())
+}
+
+/// The request-target's length as sent (origin form, or absolute form).
+fn target_len(uri: &Uri) -> usize {
+    uri.scheme_str().map_or(0, |s| s.len() + "://".len())
+        + uri.authority().map_or(0, |a| a.as_str().len())
+        + uri.path_and_query().map_or(0, |p| p.as_str().len())
 }
 
 /// An error answer: status plus `{"error": "<reason>"}`.
@@ -129,6 +183,35 @@ impl<S: Send + Sync> FromRequestParts<S> for JsonContentType {
             )),
         }
     }
+}
+
+/// Guard extractor for `Expect: 100-continue`: a body declared over the limit
+/// is refused at once (413), before the client is invited to send it. hyper
+/// sends the 100 Continue as soon as the body is first read, and the handler
+/// would otherwise read (and drain) it first.
+struct RefuseLargeExpected;
+
+impl<S: Send + Sync> FromRequestParts<S> for RefuseLargeExpected {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        if expects_continue(&parts.headers)
+            && declared_length(&parts.headers) > Some(MAX_BODY_BYTES)
+        {
+            return Err(body_too_large().closing_connection());
+        }
+        Ok(Self)
+    }
+}
+
+fn expects_continue(headers: &HeaderMap) -> bool {
+    headers
+        .get(EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
+}
+
+fn declared_length(headers: &HeaderMap) -> Option<usize> {
+    headers.get(CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
 }
 
 fn is_json_content_type(value: &HeaderValue) -> bool {
@@ -290,16 +373,25 @@ fn parse_put(body: &[u8]) -> Result<PutRequest<'_>, ApiError> {
 }
 
 async fn put_entry(
-    State(store): State<Arc<Store>>,
+    State(app): State<App>,
+    _: RefuseLargeExpected,
     content_type: Result<JsonContentType, ApiError>,
     body: Body,
 ) -> Result<StatusCode, ApiError> {
     // The body is read before a bad Content-Type is reported, so a 415
     // leaves the keep-alive connection clean for the next request.
-    let body = read_body(body).await?;
+    let body = tokio::time::timeout(app.body_timeout, read_body(body))
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request body not received within the request timeout",
+            )
+            .closing_connection()
+        })??;
     content_type?;
     let request = parse_put(&body)?;
-    store.put(
+    app.store.put(
         &request.key,
         Entry {
             value: json::compact(request.value),
@@ -443,7 +535,7 @@ mod tests {
 
     fn app() -> (Router, Arc<Store>) {
         let store = Arc::new(Store::new(5));
-        (router(store.clone()), store)
+        (router(store.clone(), Duration::from_secs(30)), store)
     }
 
     #[tokio::test]
@@ -823,6 +915,107 @@ mod tests {
             let reply = send(&app, method, path, Some("application/json"), "{}").await;
             reply.assert_error(StatusCode::METHOD_NOT_ALLOWED);
             assert!(reply.allow.is_some(), "405 tells which methods are allowed");
+        }
+    }
+
+    #[tokio::test]
+    async fn heads_the_spec_refuses_are_answered_before_any_route_and_close() {
+        let (app, _) = app();
+        let request = |target: &str, hosts: &[&str], version| {
+            let mut request = Request::builder().uri(target).version(version);
+            for host in hosts {
+                request = request.header(header::HOST, *host);
+            }
+            request.body(Body::empty()).unwrap()
+        };
+        let long = format!(
+            "/healthz?p={}",
+            "a".repeat(MAX_TARGET_BYTES - "/healthz?p=".len())
+        );
+        let too_long = format!("{long}a");
+        for (request, status) in [
+            (request(&long, &["x"], Version::HTTP_11), StatusCode::OK),
+            (request("/healthz", &[], Version::HTTP_10), StatusCode::OK),
+            (
+                request(&too_long, &["x"], Version::HTTP_11),
+                StatusCode::URI_TOO_LONG,
+            ),
+            (
+                request("/healthz", &[], Version::HTTP_11),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                request("/healthz", &["x", "y"], Version::HTTP_11),
+                StatusCode::BAD_REQUEST,
+            ),
+        ] {
+            let response = handle(app.clone(), request).await.unwrap();
+            assert_eq!(response.status(), status);
+            let closes = response
+                .headers()
+                .get(header::CONNECTION)
+                .is_some_and(|v| v == "close");
+            assert_eq!(closes, status != StatusCode::OK);
+        }
+    }
+
+    /// `POST /kv` with these headers and a body that never comes: the status,
+    /// and whether the answer closes the connection.
+    async fn post_never_ending(
+        app: Router,
+        headers: &[(header::HeaderName, &str)],
+    ) -> (StatusCode, bool) {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri("/kv")
+            .header(header::CONTENT_TYPE, "application/json");
+        for (name, value) in headers {
+            request = request.header(name, *value);
+        }
+        let response = app
+            .oneshot(request.body(Body::new(Never)).unwrap())
+            .await
+            .unwrap();
+        let closes = response
+            .headers()
+            .get(header::CONNECTION)
+            .is_some_and(|v| v == "close");
+        (response.status(), closes)
+    }
+
+    #[tokio::test]
+    async fn an_expected_body_over_the_limit_is_refused_before_it_is_read() {
+        let headers = [
+            (header::CONTENT_LENGTH, "100000000"),
+            (header::EXPECT, "100-continue"),
+        ];
+        assert_eq!(
+            post_never_ending(app().0, &headers).await,
+            (StatusCode::PAYLOAD_TOO_LARGE, true)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_still_arriving_at_the_request_timeout_is_408() {
+        let app = router(Arc::new(Store::new(5)), Duration::from_millis(50));
+        assert_eq!(
+            post_never_ending(app, &[]).await,
+            (StatusCode::REQUEST_TIMEOUT, true)
+        );
+    }
+
+    /// A request body whose bytes never come.
+    struct Never;
+
+    impl HttpBody for Never {
+        type Data = Bytes;
+        type Error = Infallible;
+
+        fn poll_frame(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
+            std::task::Poll::Pending
         }
     }
 

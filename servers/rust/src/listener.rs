@@ -1,9 +1,10 @@
-//! A TCP listener for `axum::serve` that reports accept errors on stderr.
+//! A TCP listener for the accept loop (`serve`) that reports accept errors on
+//! stderr.
 //!
-//! axum 0.8's own `impl Listener for TcpListener` sends accept errors to
-//! `tracing` (invisible without a subscriber) and sleeps 1 s. Under a low
-//! open-file limit accept() fails with EMFILE, and the harness needs to see
-//! that, so this wrapper prints each error with the OS's text.
+//! axum 0.8's own listener sends accept errors to `tracing` (invisible
+//! without a subscriber) and sleeps 1 s. Under a low open-file limit accept()
+//! fails with EMFILE, and the harness needs to see that, so this one prints
+//! each error with the OS's text.
 
 use std::io;
 use std::net::SocketAddr;
@@ -28,13 +29,8 @@ impl ReportingListener {
     pub fn new(inner: TcpListener) -> Self {
         Self { inner }
     }
-}
 
-impl axum::serve::Listener for ReportingListener {
-    type Io = TcpStream;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+    pub async fn accept(&mut self) -> (TcpStream, SocketAddr) {
         loop {
             match self.inner.accept().await {
                 Ok((stream, addr)) => {
@@ -52,10 +48,6 @@ impl axum::serve::Listener for ReportingListener {
                 }
             }
         }
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.inner.local_addr()
     }
 }
 

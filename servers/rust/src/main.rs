@@ -7,9 +7,9 @@ mod http;
 mod json;
 mod listener;
 mod persist;
+mod serve;
 mod store;
 
-use std::future::IntoFuture;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -89,11 +89,13 @@ async fn run(cli: Cli) -> Result<(), String> {
         cli.cleanup_every(),
         jobs_stop,
     ));
-    let server = tokio::spawn(
-        axum::serve(ReportingListener::new(tcp), http::router(store))
-            .with_graceful_shutdown(async move { background::stopped(&mut server_stop).await })
-            .into_future(),
-    );
+    let timeouts = cli.timeouts();
+    let server = tokio::spawn(serve::serve(
+        ReportingListener::new(tcp),
+        http::router(store, timeouts.request),
+        timeouts,
+        async move { background::stopped(&mut server_stop).await },
+    ));
 
     println!("listening on http://{addr}");
 
@@ -104,8 +106,7 @@ async fn run(cli: Cli) -> Result<(), String> {
 
     server_stop_tx.send_replace(true);
     match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
-        Ok(Ok(Ok(()))) => {}
-        Ok(Ok(Err(e))) => eprintln!("server: {e}"),
+        Ok(Ok(())) => {}
         Ok(Err(e)) => eprintln!("server task: {e}"),
         Err(_) => {
             eprintln!("shutdown: requests still running after {SHUTDOWN_GRACE:?}; flushing anyway")
