@@ -1,5 +1,7 @@
-// Command-line flags: the spec's seven, the same names and defaults in every server, plus --help.
+// Command-line flags: the spec's ten, the same names and defaults in every server, plus --help.
 import { parseArgs } from 'node:util';
+
+import type { Timeouts } from './http.js';
 
 export interface Config {
   host: string;
@@ -9,6 +11,8 @@ export interface Config {
   load: boolean;
   flushIntervalMs: number;
   cleanupIntervalMs: number;
+  /** The spec's connection limits (see createKvServer). */
+  timeouts: Timeouts;
 }
 
 export type Command = { kind: 'help' } | { kind: 'run'; config: Config };
@@ -30,13 +34,19 @@ Flags:
   --load                    load the store from --directory at start
   --flush-interval MS       ms between flushes of changed shards to disk (default 1000)
   --cleanup-interval MS     ms between sweeps of expired entries (default 500)
+  --header-timeout MS       ms a request's line and headers may take to arrive (default 10000)
+  --idle-timeout MS         ms a keep-alive connection may wait for its next request (default 65000)
+  --request-timeout MS      ms a whole request, body included, may take to arrive (default 30000)
   -h, --help                print this help and exit
 
 Once ready it prints "listening on http://HOST:PORT" to stdout; SIGINT or SIGTERM flushes and exits 0.
 `;
 
-/** The largest delay setInterval honours; Node silently turns anything larger into 1 ms. */
+/** The largest delay setInterval and setTimeout honour; Node silently turns anything larger into 1 ms. */
 const MAX_INTERVAL_MS = 2 ** 31 - 1;
+
+/** The spec's connection limits, in ms. */
+export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = { headerMs: 10_000, idleMs: 65_000, requestMs: 30_000 };
 
 const OPTIONS = {
   host: { type: 'string', default: '127.0.0.1' },
@@ -46,6 +56,9 @@ const OPTIONS = {
   load: { type: 'boolean', default: false },
   'flush-interval': { type: 'string', default: '1000' },
   'cleanup-interval': { type: 'string', default: '500' },
+  'header-timeout': { type: 'string', default: String(DEFAULT_TIMEOUTS.headerMs) },
+  'idle-timeout': { type: 'string', default: String(DEFAULT_TIMEOUTS.idleMs) },
+  'request-timeout': { type: 'string', default: String(DEFAULT_TIMEOUTS.requestMs) },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -71,6 +84,11 @@ export function parseCli(argv: readonly string[]): Command {
       load: values.load,
       flushIntervalMs: integer('--flush-interval', values['flush-interval'], 1, MAX_INTERVAL_MS),
       cleanupIntervalMs: integer('--cleanup-interval', values['cleanup-interval'], 1, MAX_INTERVAL_MS),
+      timeouts: {
+        headerMs: integer('--header-timeout', values['header-timeout'], 1, MAX_INTERVAL_MS),
+        idleMs: integer('--idle-timeout', values['idle-timeout'], 1, MAX_INTERVAL_MS),
+        requestMs: integer('--request-timeout', values['request-timeout'], 1, MAX_INTERVAL_MS),
+      },
     },
   };
 }

@@ -22,22 +22,35 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** Largest accepted key, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
 
-/** Timeouts, in ms. Read once, when the server is created. */
-export const TIMEOUTS: Readonly<Record<'keepAlive' | 'headers' | 'request' | 'check', number>> = {
-  /**
-   * How long an idle keep-alive connection stays open (Node's default is 5 s). A benchmark client holding 1000
-   * connections may leave some idle for a while between bursts; if the server closes one just as the client
-   * reuses it, that request fails with ECONNRESET. Clients that read the `Keep-Alive: timeout=65` hint (undici)
-   * close first; the others mostly have shorter idle timeouts of their own.
-   */
-  keepAlive: 65_000,
-  /** A client that has started a request must finish its headers within this... */
-  headers: 10_000,
-  /** ...and its whole request (a 1 MiB body included) within this, so a stalled client cannot hold a socket forever. */
-  request: 30_000,
-  /** How often Node checks the two limits above. Its default (30 s) would let a stalled client stay much longer. */
-  check: 2_000,
-};
+/**
+ * The spec's connection limits, in ms (`--header-timeout`, `--idle-timeout`, `--request-timeout`; docs/kv-spec.md
+ * says why these values). A client must send a request's line and headers within `headerMs` of its first byte (of
+ * the connection, for the first request), and the whole request within `requestMs`; a keep-alive connection with no
+ * request under way is closed after `idleMs`. Node's own idle default (5 s) is far shorter: a client that reuses a
+ * connection just as the server closes it gets ECONNRESET, and clients that read the `Keep-Alive: timeout=…` hint
+ * (undici) close first.
+ */
+export interface Timeouts {
+  headerMs: number;
+  idleMs: number;
+  requestMs: number;
+}
+
+/**
+ * How often Node checks the header and request timeouts (it has no timer per connection for them). Its default,
+ * 30 s, would let a stalled client stay that much longer; this makes a close at most 1 s late.
+ */
+const TIMEOUT_CHECK_MS = 1_000;
+
+/** How long past `keepAliveTimeout` node:http closes an idle connection (HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER). */
+const KEEP_ALIVE_OVERSHOOT_MS = 1_000;
+
+/** The request line and header fields together; llhttp counts the target, the names and the values. */
+export const MAX_HEADER_BYTES = 16 * 1024;
+/** Header field lines, Host included. */
+export const MAX_HEADER_FIELDS = 100;
+/** The request-target; RFC 9112 §3 asks a server to take at least 8000 octets. */
+export const MAX_TARGET_BYTES = 8 * 1024;
 
 /** The request class node:http creates for us: IncomingMessage plus the state of reading a POST body. */
 export class KvRequest extends IncomingMessage {
@@ -103,6 +116,12 @@ const TOO_LARGE = cannedError(413, `body is larger than ${MAX_BODY_BYTES} bytes 
 const NOT_ALLOWED_KV = cannedError(405, 'method not allowed', { Allow: 'POST' });
 const NOT_ALLOWED_KEY = cannedError(405, 'method not allowed', { Allow: 'GET, HEAD, DELETE' });
 const NOT_ALLOWED_READ = cannedError(405, 'method not allowed', { Allow: 'GET, HEAD' });
+// Heads node:http accepts but the spec refuses; the connection closes after each, as after one node:http refuses.
+const CLOSE = { Connection: 'close' };
+const TARGET_TOO_LONG = cannedError(414, `request target longer than ${MAX_TARGET_BYTES} bytes`, CLOSE);
+const TOO_MANY_FIELDS = cannedError(431, `more than ${MAX_HEADER_FIELDS} header fields`, CLOSE);
+const NOT_HTTP_1 = cannedError(400, 'only HTTP/1.0 and HTTP/1.1 are served (a request line needs its version)', CLOSE);
+const BAD_HOST = cannedError(400, 'an HTTP/1.1 request needs exactly one Host header', CLOSE);
 
 function send(res: Response, c: Canned): void {
   res.writeHead(c.status, c.headers);
@@ -289,6 +308,8 @@ export class KvApp {
 
   private route(req: KvRequest, res: Response): void {
     const url = req.url ?? '/';
+    const refused = refusedHead(req, url);
+    if (refused !== undefined) return send(res, refused);
     const method = req.method;
     // The benchmark's request first, before any string slicing.
     if (url === '/kv') {
@@ -325,6 +346,8 @@ export class KvApp {
    * body before the client sends it, otherwise invite the body and carry on as usual.
    */
   readonly handleContinue = (req: KvRequest, res: Response): void => {
+    const refused = refusedHead(req, req.url ?? '/');
+    if (refused !== undefined) return send(res, refused);
     if (req.method === 'POST' && isPutPath(req.url)) {
       if (declaredTooLarge(req)) return send(res, TOO_LARGE);
       if (!isJsonContentType(rawHeader(req.rawHeaders, 'content-type'))) return send(res, UNSUPPORTED_TYPE);
@@ -377,6 +400,30 @@ export class KvApp {
   }
 }
 
+/**
+ * The answer to a head that node:http took but the spec refuses, or undefined. Node's own Host check is turned off
+ * (see createKvServer): it answers with an empty body, not JSON, and reads `req.headers`, which builds a whole
+ * object per request.
+ */
+function refusedHead(req: KvRequest, url: string): Canned | undefined {
+  if (url.length > MAX_TARGET_BYTES) return TARGET_TOO_LONG;
+  const raw = req.rawHeaders;
+  if (raw.length > 2 * MAX_HEADER_FIELDS) return TOO_MANY_FIELDS;
+  // llhttp reads `GET /healthz` without a version as HTTP/0.9, which has no headers and no status line to answer with.
+  if (req.httpVersionMajor !== 1) return NOT_HTTP_1;
+  if (req.httpVersionMinor === 1 && hostLines(raw) !== 1) return BAD_HOST;
+  return undefined;
+}
+
+function hostLines(raw: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 4 && (name === 'Host' || name.toLowerCase() === 'host')) count++;
+  }
+  return count;
+}
+
 function isPutPath(url: string | undefined): boolean {
   return url === '/kv' || (url !== undefined && url.startsWith('/kv?'));
 }
@@ -397,6 +444,12 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
     socket.destroy();
     return;
   }
+  // Bytes after an answer that closes the connection (an HTTP/0.9 or a refused head, pipelined into): the client was
+  // told already; a second answer would look like one to the request behind it. Close once that answer is out.
+  if (err.code === 'HPE_CLOSED_CONNECTION') {
+    socket.end();
+    return;
+  }
   const response =
     err.code === 'HPE_HEADER_OVERFLOW' ? RAW_HEADERS_TOO_LARGE
     : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? RAW_TIMEOUT
@@ -408,18 +461,25 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
  * The HTTP server for `store`, not yet listening. Its 'error' events are the caller's: a failed listen is fatal,
  * while errors once listening (accept() failing, above all) are to be logged and survived.
  */
-export function createKvServer(store: Store): Server<typeof KvRequest> {
+export function createKvServer(store: Store, timeouts: Timeouts): Server<typeof KvRequest> {
   const app = new KvApp(store);
   const server = createServer<typeof KvRequest>(
     {
       IncomingMessage: KvRequest,
-      keepAliveTimeout: TIMEOUTS.keepAlive,
-      headersTimeout: TIMEOUTS.headers,
-      requestTimeout: TIMEOUTS.request,
-      connectionsCheckingInterval: TIMEOUTS.check,
+      // Node keeps an idle connection 1 s past the keep-alive timeout it advertises (`Keep-Alive: timeout=…`), so
+      // that clients reading the hint close first; ask for 1 s less, so that it closes at the spec's.
+      keepAliveTimeout: Math.max(1, timeouts.idleMs - KEEP_ALIVE_OVERSHOOT_MS),
+      // The headers are part of the request (and Node refuses a header timeout longer than the request timeout).
+      headersTimeout: Math.min(timeouts.headerMs, timeouts.requestMs),
+      requestTimeout: timeouts.requestMs,
+      connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+      maxHeaderSize: MAX_HEADER_BYTES,
+      requireHostHeader: false,
     },
     app.handle,
   );
+  // Node keeps the first this-many fields and drops the rest silently; one more than the limit shows it was passed.
+  server.maxHeadersCount = MAX_HEADER_FIELDS + 1;
   server.on('checkContinue', app.handleContinue);
   server.on('clientError', onClientError);
   return server;

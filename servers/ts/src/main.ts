@@ -30,7 +30,7 @@ export async function start(config: Config, log: Logger = logToStderr): Promise<
   await mkdir(config.directory, { recursive: true });
 
   const persister = new Persister(store, config.directory, log);
-  const server = createKvServer(store);
+  const server = createKvServer(store, config.timeouts);
 
   await new Promise<void>((resolve, reject) => {
     // Errors before listening (EADDRINUSE, EACCES) are fatal and reach the caller instead of the log.

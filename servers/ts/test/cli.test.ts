@@ -18,6 +18,7 @@ describe('parseCli', () => {
       load: false,
       flushIntervalMs: 1000,
       cleanupIntervalMs: 500,
+      timeouts: { headerMs: 10_000, idleMs: 65_000, requestMs: 30_000 },
     });
   });
 
@@ -26,6 +27,7 @@ describe('parseCli', () => {
       run([
         '--host', '::1', '--port=0', '--shards', '1024', '--directory', '/tmp/x', '--load',
         '--flush-interval', '50', '--cleanup-interval=25',
+        '--header-timeout', '2000', '--idle-timeout=3000', '--request-timeout', '4000',
       ]),
     ).toEqual({
       host: '::1',
@@ -35,6 +37,7 @@ describe('parseCli', () => {
       load: true,
       flushIntervalMs: 50,
       cleanupIntervalMs: 25,
+      timeouts: { headerMs: 2000, idleMs: 3000, requestMs: 4000 },
     });
   });
 
@@ -56,6 +59,9 @@ describe('parseCli', () => {
     [['--shards', '2.5'], /--shards/],
     [['--flush-interval', '0'], /--flush-interval/],
     [['--cleanup-interval', '99999999999'], /--cleanup-interval/],
+    [['--header-timeout', '0'], /--header-timeout: want an integer from 1/],
+    [['--idle-timeout', 'soon'], /--idle-timeout/],
+    [['--request-timeout', '-1'], /--request-timeout/],
     [['--directory', ''], /--directory must not be empty/],
     [['--host', ''], /--host must not be empty/],
     [['--load=yes'], /--load/],

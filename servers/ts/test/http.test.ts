@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import { DEFAULT_TIMEOUTS } from '../src/cli.js';
 import { createKvServer, isJsonContentType, MAX_BODY_BYTES, validatePut } from '../src/http.js';
 import { Store } from '../src/store.js';
 
@@ -14,7 +15,7 @@ let port: number;
 
 beforeAll(async () => {
   store = new Store(5);
-  server = createKvServer(store);
+  server = createKvServer(store, DEFAULT_TIMEOUTS);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
   base = `http://127.0.0.1:${port}`;
@@ -378,6 +379,37 @@ describe('routing', () => {
     });
     await new Promise((r) => setTimeout(r, 50));
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+});
+
+describe('request heads the spec refuses though node:http takes them', () => {
+  const fields = (count: number) =>
+    `GET /healthz HTTP/1.1\r\nHost: x\r\n${Array.from({ length: count - 1 }, (_, i) => `X-${i}: v\r\n`).join('')}\r\n`;
+  const target = (length: number) => `GET /healthz?p=${'a'.repeat(length - '/healthz?p='.length)} HTTP/1.1\r\nHost: x\r\n\r\n`;
+
+  it.each([
+    ['101 header fields', fields(101), /^HTTP\/1\.1 431 .*more than 100 header fields/s],
+    ['a request target of 8193 bytes', target(8193), /^HTTP\/1\.1 414 .*longer than 8192 bytes/s],
+    ['HTTP/1.1 without Host', 'GET /healthz HTTP/1.1\r\n\r\n', /^HTTP\/1\.1 400 .*exactly one Host header/s],
+    ['HTTP/1.1 with two Host headers', 'GET /healthz HTTP/1.1\r\nHost: x\r\nhost: y\r\n\r\n', /^HTTP\/1\.1 400 .*exactly one Host/s],
+    ['an HTTP/0.9 request line', 'GET /healthz\r\n\r\n', /^HTTP\/1\.1 400 .*only HTTP\/1\.0 and HTTP\/1\.1/s],
+  ])('answers %s with JSON, once, and closes the connection', async (_, request, answer) => {
+    // A request pipelined behind it gets no answer of its own.
+    const received = await raw(`${request}GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(received).toMatch(answer);
+    expect(received).toMatch(/\r\nContent-Type: application\/json\r\n/);
+    expect(received).toMatch(/\r\nConnection: close\r\n/);
+    expect(received.match(/HTTP\/1\.1 \d{3} /g)).toHaveLength(1);
+  });
+
+  it('takes 100 header fields, a request target of 8192 bytes, and HTTP/1.0 without Host', async () => {
+    for (const request of [fields(100), target(8192), 'GET /healthz HTTP/1.0\r\n\r\n']) {
+      expect(await raw(request)).toMatch(/^HTTP\/1\.1 200 /);
+    }
+  });
+
+  it('answers a head over 16 KiB with 431', async () => {
+    expect(await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(24 * 1024)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431 /);
   });
 });
 

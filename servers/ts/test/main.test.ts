@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import type { Config } from '../src/cli.js';
+import { DEFAULT_TIMEOUTS, type Config } from '../src/cli.js';
 import { start } from '../src/main.js';
 
 const MAIN = join(dirname(dirname(fileURLToPath(import.meta.url))), 'dist', 'main.js');
@@ -22,7 +22,7 @@ afterEach(async () => {
 function config(overrides: Partial<Config> = {}): Config {
   return {
     host: '127.0.0.1', port: 0, shards: 5, directory: dir, load: false,
-    flushIntervalMs: 60_000, cleanupIntervalMs: 60_000, ...overrides,
+    flushIntervalMs: 60_000, cleanupIntervalMs: 60_000, timeouts: DEFAULT_TIMEOUTS, ...overrides,
   };
 }
 
