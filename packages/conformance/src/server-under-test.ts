@@ -23,11 +23,22 @@ export interface StartOptions {
   flushInterval?: number;
   /** ms */
   cleanupInterval?: number;
+  /** ms */
+  headerTimeout?: number;
+  /** ms */
+  idleTimeout?: number;
+  /** ms */
+  requestTimeout?: number;
   load?: boolean;
   /** Defaults to the handle's own fresh data directory. */
   directory?: string;
   /** Further flags, appended last. */
   args?: string[];
+  /**
+   * Run the server with at most this many open files (soft and hard limit, so that runtimes that raise their soft
+   * limit to the hard one at start get no more): the way to exhaust its descriptors with a few hundred connections.
+   */
+  openFiles?: number;
 }
 
 export interface StopResult extends ExitInfo {
@@ -100,6 +111,9 @@ export class ServerUnderTest {
     if (options.shards !== undefined) args.push('--shards', String(options.shards));
     if (options.flushInterval !== undefined) args.push('--flush-interval', String(options.flushInterval));
     if (options.cleanupInterval !== undefined) args.push('--cleanup-interval', String(options.cleanupInterval));
+    if (options.headerTimeout !== undefined) args.push('--header-timeout', String(options.headerTimeout));
+    if (options.idleTimeout !== undefined) args.push('--idle-timeout', String(options.idleTimeout));
+    if (options.requestTimeout !== undefined) args.push('--request-timeout', String(options.requestTimeout));
     if (options.load) args.push('--load');
     return [...args, ...(options.args ?? [])];
   }
@@ -111,7 +125,9 @@ export class ServerUnderTest {
     this.lastOptions = options;
     const argv = this.command(this.flags(options));
     await this.expectProgram(argv[0]!);
-    this.proc = await startServer({ argv, cwd: this.def.dir, readyTimeoutMs: 20_000 });
+    // The shell sets the limit and execs the server, which keeps the pid (and process group) the launcher knows.
+    const limited = options.openFiles === undefined ? argv : ['/bin/sh', '-c', `ulimit -n ${options.openFiles} && exec "$0" "$@"`, ...argv];
+    this.proc = await startServer({ argv: limited, cwd: this.def.dir, readyTimeoutMs: 20_000 });
   }
 
   /** A start command that cannot be spawned would otherwise leave startServer waiting for an exit that never comes. */

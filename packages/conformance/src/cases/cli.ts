@@ -9,7 +9,18 @@ import { describeRun } from '../run.js';
 import type { ServerUnderTest } from '../server-under-test.js';
 import { eventually } from '../wait.js';
 
-const FLAGS = ['--host', '--port', '--shards', '--directory', '--load', '--flush-interval', '--cleanup-interval'];
+const FLAGS = [
+  '--host',
+  '--port',
+  '--shards',
+  '--directory',
+  '--load',
+  '--flush-interval',
+  '--cleanup-interval',
+  '--header-timeout',
+  '--idle-timeout',
+  '--request-timeout',
+];
 
 const lines = (text: string) => text.split('\n').filter((line) => line.trim() !== '');
 
@@ -71,6 +82,9 @@ export const cliCases: CaseGroup = {
     usageError(['--port', '-1'], 'a negative port'),
     usageError(['--flush-interval', 'abc'], 'a non-numeric flush interval'),
     usageError(['--cleanup-interval', 'soon'], 'a non-numeric cleanup interval'),
+    usageError(['--header-timeout', '0'], 'a header timeout of 0'),
+    usageError(['--idle-timeout', 'soon'], 'a non-numeric idle timeout'),
+    usageError(['--request-timeout', '-1'], 'a negative request timeout'),
     usageError(['--shards'], 'a flag without its value'),
     {
       name: 'with --port 0 and the default host it prints exactly one line, listening on http://127.0.0.1:<real port>, and serves there',

@@ -4,6 +4,7 @@ import { concurrencyCases } from './concurrency.js';
 import { corruptionCases } from './corruption.js';
 import { httpApi } from './http-api.js';
 import { keyCases } from './keys.js';
+import { limitCases } from './limits.js';
 import { malformedCases } from './malformed.js';
 import { persistenceCases } from './persistence.js';
 import { protocolCases } from './protocol.js';
@@ -24,6 +25,7 @@ export const CASE_GROUPS: CaseGroup[] = [
   ttlExpiry,
   protocolCases,
   malformedCases,
+  limitCases,
   concurrencyCases,
   persistenceCases,
   corruptionCases,
