@@ -26,9 +26,9 @@ describe('cpuCount', () => {
     expect(() => cpuCount('a')).toThrow(/bad CPU list/);
   });
 
-  it('wraps a command in taskset only when asked', () => {
-    expect(pinned(['wrk', '-v'], '1')).toEqual(['taskset', '--cpu-list', '1', 'wrk', '-v']);
-    expect(pinned(['wrk', '-v'], undefined)).toEqual(['wrk', '-v']);
+  it('wraps a command in taskset only when asked, and always in setpriv so it dies with the runner', () => {
+    expect(pinned(['wrk', '-v'], '1')).toEqual(['setpriv', '--pdeathsig', 'KILL', '--', 'taskset', '--cpu-list', '1', 'wrk', '-v']);
+    expect(pinned(['wrk', '-v'], undefined)).toEqual(['setpriv', '--pdeathsig', 'KILL', '--', 'wrk', '-v']);
   });
 });
 
