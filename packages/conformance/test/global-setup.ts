@@ -1,4 +1,4 @@
-import { buildServer, killAllChildren } from '@kvbench/launcher';
+import { BuildOnce, killAllChildren, runtimeInfo } from '@kvbench/launcher';
 import type { TestProject } from 'vitest/node';
 import { serversUnderTest } from './servers.js';
 
@@ -9,12 +9,18 @@ declare module 'vitest' {
   }
 }
 
-/** Builds each server once for the whole run, one at a time; a failed build fails only that server's suite. */
+/**
+ * Builds each server once for the whole run, one at a time (its runtimes share the build); a failed build fails only
+ * the suites of the entries it is for.
+ */
 export default async function setup(project: TestProject): Promise<() => void> {
   const buildErrors: Record<string, string | null> = {};
+  const builds = new BuildOnce();
   for (const def of await serversUnderTest()) {
     try {
-      await buildServer(def);
+      await builds.build(def);
+      // A runtime that is not installed fails its entry's suite with how to install it, not with a spawn error.
+      await runtimeInfo(def);
       buildErrors[def.manifest.name] = null;
     } catch (error) {
       buildErrors[def.manifest.name] = (error as Error).message;

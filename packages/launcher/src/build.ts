@@ -1,13 +1,10 @@
 import { stat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { exec, tail } from './exec.js';
+import type { Build } from '@kvbench/schemas';
 import { resolveProgram, type ServerDefinition } from './manifests.js';
 
-export interface BuildOutcome {
-  command: string[];
-  durationMs: number;
-  artifactBytes: number | null;
-}
+export type BuildOutcome = Build;
 
 export class BuildError extends Error {
   constructor(
@@ -26,6 +23,8 @@ export async function buildServer(def: ServerDefinition, timeoutMs = 20 * 60_000
     return { command: [], durationMs: 0, artifactBytes: await artifactSize(def) };
   }
   const argv = [resolveProgram(def, manifest.build[0]!), ...manifest.build.slice(1)];
+  // Whether an earlier build's output is there decides what the time means: from nothing, or over what it left.
+  const kind = manifest.artifact ? ((await exists(path.resolve(def.dir, manifest.artifact))) ? 'incremental' : 'cold') : undefined;
   const result = await exec(argv, { cwd: def.dir, timeoutMs });
   if (result.code !== 0) {
     throw new BuildError(
@@ -34,8 +33,25 @@ export async function buildServer(def: ServerDefinition, timeoutMs = 20 * 60_000
         `exit ${result.code ?? result.signal}):\n${tail(result.output)}`,
     );
   }
-  return { command: manifest.build, durationMs: result.durationMs, artifactBytes: await artifactSize(def) };
+  return { command: manifest.build, durationMs: result.durationMs, artifactBytes: await artifactSize(def), ...(kind ? { kind } : {}) };
 }
+
+/**
+ * Builds each folder once, however many entries share it: a server's runtimes (ts, ts@bun, …) run one build, and
+ * each gets its outcome, or its error.
+ */
+export class BuildOnce {
+  private readonly builds = new Map<string, Promise<BuildOutcome>>();
+
+  build(def: ServerDefinition, timeoutMs?: number): Promise<BuildOutcome> {
+    const key = JSON.stringify([def.dir, def.manifest.build ?? null, def.manifest.artifact ?? null]);
+    let build = this.builds.get(key);
+    if (!build) this.builds.set(key, (build = buildServer(def, timeoutMs)));
+    return build;
+  }
+}
+
+const exists = (file: string) => stat(file).then(() => true, () => false);
 
 async function artifactSize(def: ServerDefinition): Promise<number | null> {
   if (!def.manifest.artifact) return null;

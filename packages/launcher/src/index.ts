@@ -1,4 +1,5 @@
 export * from './build.js';
+export * from './runtime.js';
 export * from './cleanup.js';
 export { exec, killGroup, tail, type ExecResult } from './exec.js';
 export * from './manifests.js';

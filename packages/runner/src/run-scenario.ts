@@ -1,5 +1,6 @@
 import path from 'node:path';
 import os from 'node:os';
+import { BuildOnce } from '@kvbench/launcher';
 import { cpuCount, loadGenerator, type LoadGenerator, type LoadProgress } from '@kvbench/load';
 import type { FdLimit, LoadGeneratorName, Results, Run, ServerInfo, Warning } from '@kvbench/schemas';
 import { RESULTS_SCHEMA_VERSION } from '@kvbench/schemas';
@@ -117,11 +118,12 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   };
 
   const servers: ServerInfo[] = [];
+  const builds = new BuildOnce();
   for (const target of options.targets) {
     reporter.preparing?.(targetKey(target));
     let info: ServerInfo;
     try {
-      info = await target.prepare();
+      info = await target.prepare(builds);
     } catch (error) {
       info = { name: target.name, ...(target.variant ? { variant: target.variant } : {}), language: 'unknown', source: 'manifest', version: null, build: null, error: (error as Error).message };
     }

@@ -1,7 +1,8 @@
 import {
-  buildServer,
+  BuildOnce,
   freePort,
   resolveProgram,
+  runtimeInfo,
   startServer,
   toolchainVersion,
   type ServerDefinition,
@@ -34,8 +35,11 @@ export interface LiveTarget {
 export interface Target {
   readonly name: string;
   readonly variant?: string;
-  /** Build (once) and read the toolchain version: what the results record about this server. */
-  prepare(): Promise<ServerInfo>;
+  /**
+   * Build (once: `builds` is shared by every target of a run, so a server's runtimes build it once) and read the
+   * toolchain version and the runtime's size: what the results record about this server.
+   */
+  prepare(builds?: BuildOnce): Promise<ServerInfo>;
   /** Whether start() takes the kv-spec flags, --load included, so verification can check a reload. */
   readonly restarts: boolean;
   start(options: StartOptions): Promise<LiveTarget>;
@@ -98,8 +102,9 @@ export class ManifestTarget implements Target {
 
   readonly restarts: boolean;
 
-  async prepare(): Promise<ServerInfo> {
+  async prepare(builds = new BuildOnce()): Promise<ServerInfo> {
     const { manifest } = this.def;
+    const runtime = await runtimeInfo(this.def);
     const info: ServerInfo = {
       name: manifest.name,
       ...(this.variant ? { variant: this.variant } : {}),
@@ -107,10 +112,10 @@ export class ManifestTarget implements Target {
       source: 'manifest',
       version: await toolchainVersion(this.def),
       build: null,
+      runtime,
     };
     if (this.skipBuild) return info;
-    const built = await buildServer(this.def);
-    return { ...info, build: built };
+    return { ...info, build: await builds.build(this.def) };
   }
 
   async start(options: StartOptions): Promise<LiveTarget> {

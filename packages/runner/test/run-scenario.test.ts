@@ -1,8 +1,8 @@
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES_DIR, fakeServer, killAllChildren, liveChildren, loadManifest } from '@kvbench/launcher';
+import { FIXTURES_DIR, fakeServer, killAllChildren, liveChildren, loadManifest, serverEntries } from '@kvbench/launcher';
 import { ScenarioSchema, type ScenarioInput } from '@kvbench/schemas';
 import { ManifestTarget, UrlTarget, readResults, runScenario, type Target } from '../src/index.js';
 
@@ -41,11 +41,11 @@ describe('runScenario: a server described as it is, without a wrapper', () => {
         ready: { by: 'tcp' },
       }),
     );
-    const def = await loadManifest(manifestFile);
+    const [def] = await loadManifest(manifestFile);
     const { results } = await runScenario({
       repoRoot: process.cwd(),
       loaded: small({ steps: [{ name: 'a', requests: 400, connectionModel: 'pool' }] }),
-      targets: [new ManifestTarget(def, undefined, true)],
+      targets: [new ManifestTarget(def!, undefined, true)],
       resultsDir: await resultsDir(),
       // It keeps the blog's contract, not the kv-spec (no /healthz, text error bodies): as for the blog's servers.
       verify: false,
@@ -57,6 +57,38 @@ describe('runScenario: a server described as it is, without a wrapper', () => {
     const unclean = run?.warnings.find((w) => w.code === 'unclean-exit');
     expect(unclean?.message).toMatch(/exited with signal SIGTERM after SIGTERM, not 0/);
     expect(liveChildren()).toBe(0);
+  });
+});
+
+describe('runScenario: one server on several runtimes', () => {
+  it('builds it once, measures each runtime as an entry of its own, and sizes each runtime apart', async () => {
+    const log = path.join(await resultsDir(), 'builds.log');
+    const { manifest } = fakeServer();
+    const entries = serverEntries(
+      {
+        ...manifest,
+        build: ['node', '-e', `require('fs').appendFileSync(${JSON.stringify(log)}, 'built\\n')`],
+        runtime: 'node',
+        runtimes: { again: { start: [process.execPath, 'fake-server.mjs'] } },
+      },
+      FIXTURES_DIR,
+    );
+    const { results } = await runScenario({
+      repoRoot: process.cwd(),
+      loaded: small({ steps: [{ name: 'a', requests: 200 }] }),
+      targets: entries.map((def) => new ManifestTarget(def)),
+      resultsDir: await resultsDir(),
+    });
+    expect(await readFile(log, 'utf8')).toBe('built\n');
+    expect(results.servers.map((s) => [s.name, s.runtime?.name, s.runtime?.bytes])).toEqual([
+      ['fake', 'node', expect.any(Number)],
+      ['fake@again', 'again', expect.any(Number)],
+    ]);
+    expect(results.servers[0]!.build).toBe(results.servers[1]!.build);
+    expect(results.runs.map((r) => [r.server, r.variant, r.status])).toEqual([
+      ['fake', undefined, 'ok'],
+      ['fake@again', undefined, 'ok'],
+    ]);
   });
 });
 

@@ -40,6 +40,22 @@ export type Readiness = z.infer<typeof ReadinessSchema>;
 export const StopSignal = z.enum(['SIGTERM', 'SIGINT']);
 export type StopSignal = z.infer<typeof StopSignal>;
 
+/** A server's name, and a runtime's: what `name@runtime` is made of. */
+const NAME = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes');
+
+/**
+ * One more runtime for the same build (servers/ts on Bun, say): an entry of its own, named `<name>@<runtime>`, that
+ * the runner, the conformance suite and the reports treat like any other server. Its start command's first word is
+ * the runtime's binary, sized apart from the artifact.
+ */
+export const RuntimeSchema = z
+  .strictObject({
+    start: Argv.describe("The same artifact started on this runtime; the first word is the runtime's binary."),
+    version: Argv.optional().describe('How to read the runtime\'s version (default: the binary with --version).'),
+  })
+  .describe('Another runtime for the same build, e.g. {"start": ["../../packages/runtimes/node_modules/bun/bin/bun", "dist/main.js"]}');
+export type RuntimeSpec = z.infer<typeof RuntimeSchema>;
+
 /**
  * `kvbench.json`, in `servers/<name>/` or anywhere else (`kvbench run --manifest FILE`): how the runner builds,
  * starts and identifies one server. Paths are relative to the manifest's folder.
@@ -48,7 +64,7 @@ export const ServerManifestSchema = z
   .strictObject({
     /** For editors: docs/schemas/manifest.schema.json, relative to the file. */
     $schema: z.string().optional(),
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
+    name: NAME,
     language: z.string().min(1),
     description: z.string().default(''),
     build: Argv.optional(),
@@ -57,24 +73,60 @@ export const ServerManifestSchema = z
     version: Argv.optional(),
     ready: ReadinessSchema.default({ by: 'listening-line' }),
     stopSignal: StopSignal.default('SIGTERM'),
+    /**
+     * The runtime `start` runs on (e.g. node), when the artifact is not a program of its own: its binary, start's
+     * first word, is then sized as the runtime, apart from the artifact.
+     */
+    runtime: NAME.optional().describe(
+      "The runtime start runs on (e.g. node) when the artifact needs one: start's first word is sized as the runtime, apart from the artifact.",
+    ),
+    /** More entries from the same build, one per runtime: adding a runtime is adding a line here. */
+    runtimes: z
+      .record(NAME, RuntimeSchema, {
+        // zod's own text for a bad key is "Invalid key in record", which does not say what a good one is.
+        error: (issue) => (issue.code === 'invalid_key' ? 'a runtime name is lowercase letters, digits and dashes (e.g. node24, bun)' : undefined),
+      })
+      .optional()
+      .describe('More entries from the same build, each named <name>@<runtime> (e.g. ts@bun): adding a runtime is adding a line here.'),
   })
   .superRefine((m, ctx) => {
-    const used = templatesIn(m.start);
-    const unknown = used.filter((t) => !(START_TEMPLATES as readonly string[]).includes(t));
-    if (unknown.length > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['start'],
-        message: `unknown ${unknown.map((t) => `{${t}}`).join(', ')}; a start command may use ${START_TEMPLATES.map((t) => `{${t}}`).join(', ')}`,
-      });
+    const starts: Array<[Array<string | number>, string[]]> = [
+      [['start'], m.start],
+      ...Object.entries(m.runtimes ?? {}).map(([name, r]): [Array<string | number>, string[]] => [['runtimes', name, 'start'], r.start]),
+    ];
+    for (const [path, start] of starts) {
+      const used = templatesIn(start);
+      const unknown = used.filter((t) => !(START_TEMPLATES as readonly string[]).includes(t));
+      if (unknown.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `unknown ${unknown.map((t) => `{${t}}`).join(', ')}; a start command may use ${START_TEMPLATES.map((t) => `{${t}}`).join(', ')}`,
+        });
+      }
+      if (m.ready.by !== 'listening-line' && !used.includes('port')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: path.length === 1 ? ['ready'] : path,
+          message: `readiness by ${m.ready.by} needs {port} in ${path.join('.')}: the runner picks the port and must know where to look`,
+        });
+      }
     }
-    if (m.ready.by !== 'listening-line' && !used.includes('port')) {
+    if (m.runtime && m.runtimes && m.runtime in m.runtimes) {
       ctx.addIssue({
         code: 'custom',
-        path: ['ready'],
-        message: `readiness by ${m.ready.by} needs {port} in start: the runner picks the port and must know where to look`,
+        path: ['runtimes', m.runtime],
+        message: `"${m.runtime}" is already the runtime of start (the entry ${m.name}); give this one another name, e.g. ${m.runtime}24`,
       });
     }
   });
 export type ServerManifest = z.infer<typeof ServerManifestSchema>;
 export type ServerManifestInput = z.input<typeof ServerManifestSchema>;
+
+/** Between a server's name and a runtime's in an entry's name: `ts@bun`. */
+export const RUNTIME_SEPARATOR = '@';
+
+/** The name an entry goes by in plans, results and reports: the server's, or `<server>@<runtime>` for one of its runtimes. */
+export function entryName(server: string, runtime?: string): string {
+  return runtime === undefined ? server : `${server}${RUNTIME_SEPARATOR}${runtime}`;
+}

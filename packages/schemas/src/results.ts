@@ -267,6 +267,7 @@ export type RunStatus = z.infer<typeof RunStatus>;
 
 /** One (server, step, repeat): the unit every report row and every comparison is built from. */
 export const RunSchema = z.strictObject({
+  /** The entry, as ServerInfo.name: `ts`, or `ts@bun` for the same server on another runtime. */
   server: z.string(),
   /** For same-run A/B comparisons: "base" or "head"; absent otherwise. */
   variant: z.string().optional(),
@@ -314,16 +315,50 @@ export const VerificationSchema = z.strictObject({
 });
 export type Verification = z.infer<typeof VerificationSchema>;
 
-export const ServerInfoSchema = z.strictObject({
+/**
+ * A server's build as the runner ran it. The entries of one server on several runtimes share one build, so each of
+ * them shows the same one.
+ */
+export const BuildSchema = z.strictObject({
+  command: z.array(z.string()),
+  durationMs: num,
+  /** The manifest's artifact (a binary, or dist/ of JavaScript), without the runtime it may need: see `runtime`. */
+  artifactBytes: count.nullable(),
+  /**
+   * cold: the artifact was not there before this build, so the toolchain started from nothing in this checkout
+   * (toolchain-wide caches such as Go's build cache may still be warm); incremental: it rebuilt over an earlier
+   * build's output. Absent for a manifest without an artifact, and in files written before kvbench told them apart.
+   */
+  kind: z.enum(['cold', 'incremental']).optional(),
+});
+export type Build = z.infer<typeof BuildSchema>;
+
+/** The runtime an entry runs on (`node`, `node22`, `bun`, `deno`): its binary and that binary's size. */
+export const RuntimeInfoSchema = z.strictObject({
+  /** The manifest's name for it: its `runtime`, or the key in its `runtimes`. */
   name: z.string(),
+  /** The binary, symlinks resolved. */
+  program: z.string(),
+  bytes: count,
+});
+export type RuntimeInfo = z.infer<typeof RuntimeInfoSchema>;
+
+export const ServerInfoSchema = z.strictObject({
+  /** The entry: a server (`ts`), or one of its runtimes (`ts@bun`), which is ranked as a server of its own. */
+  name: z.string(),
+  /** For same-run A/B comparisons: "base" or "head" (of `ts` or of `ts@bun` alike); absent otherwise. */
   variant: z.string().optional(),
   language: z.string(),
   /** manifest: built and started by the runner; url: already running; command: started from a user's command. */
   source: z.enum(['manifest', 'url', 'command']),
   version: z.string().nullable(),
-  build: z
-    .strictObject({ command: z.array(z.string()), durationMs: num, artifactBytes: count.nullable() })
-    .nullable(),
+  build: BuildSchema.nullable(),
+  /**
+   * What the artifact runs on, sized apart from it, so that a 46 kB dist/ on a 100 MB Node compares with a 9 MB Go
+   * binary as it is. null: the artifact runs on its own (a Go or Rust binary); absent: not known (a server kvbench
+   * did not start from a manifest, or a file written before kvbench sized runtimes).
+   */
+  runtime: RuntimeInfoSchema.nullable().optional(),
   /** null: skipped (kvbench run --no-verify); absent in files written before kvbench verified servers. */
   verification: VerificationSchema.nullable().optional(),
   error: z.string().optional(),

@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { findServers } from '@kvbench/launcher';
+import { findServers, toolchainVersion } from '@kvbench/launcher';
 import { loadScenario } from '@kvbench/runner';
 import { projectPaths } from '../paths.js';
 
@@ -10,9 +10,14 @@ export async function listCommand(): Promise<number> {
     const { scenario } = await loadScenario(file.slice(0, -5), paths.scenarios);
     process.stdout.write(`  ${scenario.name.padEnd(16)} ${scenario.description}\n`);
   }
-  process.stdout.write('servers:\n');
-  for (const { manifest } of await findServers(paths.servers)) {
-    process.stdout.write(`  ${manifest.name.padEnd(16)} ${manifest.language} — ${manifest.description}\n`);
-  }
+  process.stdout.write('servers (each runtime of a server is an entry of its own):\n');
+  const servers = await findServers(paths.servers);
+  // The version line proves the toolchain or runtime is installed: a missing one says so here, before any run.
+  const versions = await Promise.all(servers.map((def) => toolchainVersion(def)));
+  servers.forEach(({ manifest }, i) => {
+    const on = manifest.runtime ? ` on ${manifest.runtime}` : '';
+    const version = versions[i] ?? 'not installed, or no version command';
+    process.stdout.write(`  ${manifest.name.padEnd(16)} ${manifest.language}${on} (${version}) — ${manifest.description}\n`);
+  });
   return 0;
 }

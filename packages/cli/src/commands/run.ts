@@ -11,7 +11,8 @@ import { UsageError } from '../usage-error.js';
 
 export const runUsage = `kvbench run <scenario> [options]
   <scenario>             a name under scenarios/ (blog, blog-quick, blog-client, blog-fd-limit, ci, …) or a path
-  --servers a,b          which servers (folders under servers/); default: the scenario's, else all
+  --servers a,b          which servers (folders under servers/) or runtime entries (ts@bun: see kvbench list);
+                         default: the scenario's, else every entry
   --repeat N             repeats of every step (default: the scenario's)
   --seed S               seed of the random request sequence (default: the scenario's)
   --generator NAME       native (default: kvbench's own Rust client), autocannon or wrk, for every step
@@ -139,7 +140,7 @@ async function chooseTargets(
     }
   }
   const build = !values['no-build'];
-  const foreign = await Promise.all((values.manifest ?? []).map((file) => loadManifest(file)));
+  const foreign = (await Promise.all((values.manifest ?? []).map((file) => loadManifest(file)))).flat();
   if (foreign.length > 0 && !values.servers) return foreign.map((def) => new ManifestTarget(def, undefined, !build));
   const names = values.servers?.split(',').map((s) => s.trim()).filter(Boolean) ?? scenarioServers;
   const all = await findServers(serversDir);
