@@ -2,7 +2,7 @@ import cliProgress from 'cli-progress';
 import type { LoadProgress } from '@kvbench/load';
 import type { PlanItem, RunReporter } from '@kvbench/runner';
 // The report's formats, not our own: a figure must read the same in the live line and in the report after it.
-import { fmtBytes, fmtDuration, fmtLatency, fmtPct, fmtRps, fmtUs } from '@kvbench/report';
+import { buildTimeText, fmtBytes, fmtDuration, fmtLatency, fmtPct, fmtRps, fmtUs } from '@kvbench/report';
 import type { Run, ServerInfo } from '@kvbench/schemas';
 
 /**
@@ -29,8 +29,11 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): R
     prepared(info: ServerInfo) {
       const name = info.variant ? `${info.name}@${info.variant}` : info.name;
       if (info.error) line(`  ${name}: FAILED — ${info.error.split('\n')[0]}`);
-      else if (info.build) line(`  ${name}: built in ${fmtDuration(info.build.durationMs)}${info.build.artifactBytes !== null ? `, artifact ${fmtBytes(info.build.artifactBytes)}` : ''} (${info.version ?? 'version unknown'})`);
-      else line(`  ${name}: ready (${info.version ?? info.source})`);
+      else {
+        const runtime = info.runtime ? `, runtime ${info.runtime.name} ${fmtBytes(info.runtime.bytes)}` : '';
+        if (info.build) line(`  ${name}: built in ${buildTimeText(info.build)}${info.build.artifactBytes !== null ? `, artifact ${fmtBytes(info.build.artifactBytes)}` : ''}${runtime} (${info.version ?? 'version unknown'})`);
+        else line(`  ${name}: ready${runtime} (${info.version ?? info.source})`);
+      }
     },
     verifying(target) {
       line(`verifying ${target} …`);

@@ -13,4 +13,5 @@ export { METRICS, type MetricDef, type MetricKey } from './metrics.js';
 export type { Spread } from './stats.js';
 export { verdictOf, type Verdict } from './verdict.js';
 // The figure formats, for the CLI's live lines: a run prints its p99 and RPS exactly as the report will.
+export { buildTimeText } from './build-figures.js';
 export { SIG_DIGITS, fmtBytes, fmtDuration, fmtLatency, fmtPct, fmtRange, fmtRps, fmtUs } from './format.js';

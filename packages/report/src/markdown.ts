@@ -1,12 +1,11 @@
 import type { Results } from '@kvbench/schemas';
 import { BLOG_LABEL, blogPublished } from './blog-published.js';
 import { escapeMarkdown } from './escape.js';
-import { fmtBytes, fmtDuration, fmtInt, plural } from './format.js';
+import { fmtBytes, fmtInt, plural } from './format.js';
 import { nofileText, pinningText } from './environment.js';
 import { LATENCY_FROM, connectNote, latencyFromText, latencyOrigins } from './latency-origin.js';
 import { capacityLede, ladderLede, leadingMetricLede } from './leading-metric.js';
-import { spread } from './stats.js';
-import { capacityTable, equalRateTable, gridTable, headlineTable, ladderTable, spreadText, type GridColumn, type TextTable } from './tables.js';
+import { buildTable, capacityTable, equalRateTable, gridTable, headlineTable, ladderTable, spreadText, type GridColumn, type TextTable } from './tables.js';
 import { verdictOf } from './verdict.js';
 import { allRuns, buildViews, cellOf, ladderSteps, offersRates, type ScenarioView } from './view.js';
 import { groupWarnings } from './warnings.js';
@@ -152,25 +151,6 @@ function scenarioMarkdown(view: ScenarioView): string {
   out.push(mdTable(buildTable(view)));
   out.push(environmentMarkdown(view));
   return out.join('\n');
-}
-
-function buildTable(view: ScenarioView): TextTable {
-  return {
-    title: 'Build and start-up',
-    head: ['server', 'version', 'build time', 'artifact', 'cold start'],
-    numeric: [false, false, true, true, true],
-    rows: view.series.map((s) => {
-      const cold = spread([...(view.cells.get(s.key)?.values() ?? [])].flatMap((c) => c.runs.map((r) => r.coldStartMs)));
-      const build = s.info?.build;
-      return [
-        s.label,
-        s.info?.version ?? '—',
-        build ? fmtDuration(build.durationMs) : '—',
-        build?.artifactBytes != null ? fmtBytes(build.artifactBytes) : '—',
-        spreadText(cold, fmtDuration),
-      ];
-    }),
-  };
 }
 
 function environmentMarkdown(view: ScenarioView): string {

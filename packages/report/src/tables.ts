@@ -1,5 +1,6 @@
 import { BLOG_LABEL, blogPublished, fmtBlogRps } from './blog-published.js';
-import { fmtFixed, fmtRange, fmtRps } from './format.js';
+import { buildFigures, buildTimeText, runtimeText } from './build-figures.js';
+import { fmtBytes, fmtDuration, fmtFixed, fmtRange, fmtRps } from './format.js';
 import { latencyFromText } from './latency-origin.js';
 import { AT_LEAST, capacityHeading, capacityText, equalRateHeading, noneHeldText, type CapacityLead, type EqualRateLead } from './lead.js';
 import { METRICS, type MetricKey } from './metrics.js';
@@ -141,6 +142,25 @@ export function equalRateTable(view: ScenarioView, lead: EqualRateLead): TextTab
     rows: lead.series.map((s) => [
       s.label,
       ...EQUAL_RATE_COLUMNS.map(([m]) => spreadText(figure(view, s.key, lead.step, m), METRICS[m].format)),
+    ]),
+  };
+}
+
+/** Build and start-up per entry: the artifact and the runtime it needs sized apart, then together. */
+export function buildTable(view: ScenarioView): TextTable {
+  return {
+    title: 'Build and start-up',
+    note: 'artifact: what the build makes; runtime: the binary it runs on (none for a program of its own); to run: both.',
+    head: ['server', 'version', 'build time', 'artifact', 'runtime', 'to run', 'cold start'],
+    numeric: [false, false, true, true, true, true, true],
+    rows: buildFigures(view).map((f) => [
+      f.series.label,
+      f.series.info?.version ?? '—',
+      buildTimeText(f.build),
+      f.build?.artifactBytes != null ? fmtBytes(f.build.artifactBytes) : '—',
+      runtimeText(f.runtime),
+      f.toRunBytes !== null ? fmtBytes(f.toRunBytes) : '—',
+      spreadText(f.coldStartMs, fmtDuration),
     ]),
   };
 }

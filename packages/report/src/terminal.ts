@@ -3,7 +3,7 @@ import { fmtInt, fmtSig, plural } from './format.js';
 import { METRICS, type MetricKey } from './metrics.js';
 import { latencyFromText } from './latency-origin.js';
 import { AT_LEAST, capacityLeads, equalRateLeads } from './lead.js';
-import { capacityTable, equalRateTable } from './tables.js';
+import { buildTable, capacityTable, equalRateTable, type TextTable } from './tables.js';
 import { verdictOf } from './verdict.js';
 import { buildViews, capacitySteps, cellOf, equalRateSteps, figure, type ScenarioView } from './view.js';
 import { groupWarnings, type Severity } from './warnings.js';
@@ -79,11 +79,12 @@ function scenarioText(view: ScenarioView, paint: Paint, options: TerminalOptions
     ...capacityLeads(view).filter((l) => wanted(l.step)).map(capacityTable),
     ...equalRateLeads(view).filter((l) => wanted(l.step)).map((l) => equalRateTable(view, l)),
   ];
-  for (const t of lead) {
+  const pushTable = (t: TextTable) => {
     out.push('', paint(t.title, 'bold'));
     if (t.note) out.push(`  ${paint(t.note, 'dim')}`);
     out.push(...align([t.head.map((h) => paint(h, 'dim')), ...t.rows.map((r) => r.map((c) => (c === AT_LEAST ? paint(c, 'yellow') : c)))], t.numeric).map((line) => `  ${line}`));
-  }
+  };
+  lead.forEach(pushTable);
   const inLead = new Set([...capacitySteps(view), ...equalRateSteps(view)].map((s) => s.name));
   const steps = view.steps.filter((s) => wanted(s.name) && !inLead.has(s.name));
   for (const step of steps) {
@@ -115,6 +116,8 @@ function scenarioText(view: ScenarioView, paint: Paint, options: TerminalOptions
     });
     out.push(...align([head, ...rows], [false, ...COLUMNS.map(() => true)]).map((line) => `  ${line}`));
   }
+  // Once the run is over: what each entry cost before its first request (its runtime apart from its artifact).
+  if (!options.steps) pushTable(buildTable(view));
   const verdict = options.steps ? null : verdictOf(view);
   if (verdict) {
     // Caveats first (verdict.sentences keeps that order), each marked so it is not read as a ranking.

@@ -2,23 +2,25 @@ import type { Environment } from '@kvbench/schemas';
 import { escapeHtml } from '../escape.js';
 import { MIB, fmtBytes, fmtDuration, fmtInt, roundSig } from '../format.js';
 import { nofileText, pinningText } from '../environment.js';
-import { spread } from '../stats.js';
+import { buildFigures, buildTimeText, runtimeText } from '../build-figures.js';
+import { withAlpha } from '../colors.js';
+import type { ChartSpec } from './chart.js';
 import type { Ctx } from './context.js';
 import { naTd, numTd, seriesTh, spreadTd, table, th } from './table.js';
 
 const figure = (title: string, chart: { html: string } | null) =>
   chart ? `<figure class="pair"><figcaption><h4>${escapeHtml(title)}</h4></figcaption>${chart.html}</figure>` : '';
 
-/** Build time, artifact size and cold start per server: what a language costs before the first request. */
+/**
+ * Build time, sizes and cold start per entry: what a language, or a runtime, costs before the first request. The
+ * artifact and the runtime it runs on are sized apart and stacked, so a JavaScript dist/ never passes for a binary.
+ */
 export function buildSection(ctx: Ctx): string {
   const { view } = ctx;
-  const rows = view.series.map((s) => {
-    const coldStarts = [...(view.cells.get(s.key)?.values() ?? [])].flatMap((c) => c.runs.map((r) => r.coldStartMs));
-    return { s, build: s.info?.build ?? null, cold: spread(coldStarts) };
-  });
-  const labels = rows.map((r) => r.s.label);
-  const colors = rows.map((r) => r.s.color);
-  const single = (title: string, format: 'ms' | 'mib' | 'seconds', data: Array<number | null>) => {
+  const rows = buildFigures(view);
+  const labels = rows.map((r) => r.series.label);
+  const colors = rows.map((r) => r.series.color);
+  const chart = (title: string, format: 'ms' | 'mib' | 'seconds', series: ChartSpec['series']) => {
     const id = ctx.charts.id();
     const html = ctx.charts.add({
       id,
@@ -26,40 +28,53 @@ export function buildSection(ctx: Ctx): string {
       labels,
       x: { title: 'server', format: 'int' },
       y: { title, format },
-      series: [{ label: title, color: colors, data }],
-      legend: false,
+      series,
+      stacked: series.length > 1,
+      legend: series.length > 1,
       height: 200,
     });
     return { id, html };
   };
+  const single = (title: string, format: 'ms' | 'mib' | 'seconds', data: Array<number | null>) => chart(title, format, [{ label: title, color: colors, data }]);
   // Servers without a build step (or an external URL) have nothing to draw: leave their charts out, not empty.
   const built = rows.some((r) => r.build && r.build.command.length > 0);
-  const sized = rows.some((r) => r.build?.artifactBytes != null);
+  const sized = rows.some((r) => r.build?.artifactBytes != null || r.runtime);
+  const mib = (bytes: number | null | undefined) => (bytes != null ? roundSig(bytes / MIB) : null);
   const buildTime = built ? single('build time (s)', 'seconds', rows.map((r) => (r.build?.command.length ? roundSig(r.build.durationMs / 1000) : null))) : null;
-  const artifact = sized ? single('artifact size (MiB)', 'mib', rows.map((r) => (r.build?.artifactBytes != null ? roundSig(r.build.artifactBytes / MIB) : null))) : null;
-  const cold = rows.some((r) => r.cold) ? single('cold start (ms)', 'ms', rows.map((r) => (r.cold ? roundSig(r.cold.median) : null))) : null;
+  const size = sized
+    ? chart('size to run (MiB)', 'mib', [
+        { label: 'artifact', color: colors, data: rows.map((r) => mib(r.build?.artifactBytes)), stack: 'size' },
+        { label: 'runtime', color: colors.map((c) => withAlpha(c, 0.35)), data: rows.map((r) => mib(r.runtime?.bytes)), stack: 'size' },
+      ])
+    : null;
+  const cold = rows.some((r) => r.coldStartMs) ? single('cold start (ms)', 'ms', rows.map((r) => (r.coldStartMs ? roundSig(r.coldStartMs.median) : null))) : null;
+  const bytesTd = (bytes: number | null | undefined, none: string) => (bytes != null ? numTd(fmtBytes(bytes), roundSig(bytes / MIB)) : naTd(none));
   const tableHtml = table({
-    charts: [buildTime, artifact, cold].flatMap((c) => (c ? [c.id] : [])),
+    charts: [buildTime, size, cold].flatMap((c) => (c ? [c.id] : [])),
     head: [
       th('server', undefined, false),
       th('language', undefined, false),
       th('version', undefined, false),
-      th('build time'),
+      th('build time', 'cold or incremental'),
       th('artifact'),
+      th('runtime', 'its binary'),
+      th('to run', 'artifact + runtime'),
       th('cold start', 'median over runs'),
     ],
-    rows: rows.map(({ s, build, cold: c }) => [
-      seriesTh(s.label, s.color),
-      `<td>${escapeHtml(s.info?.language ?? '—')}${s.info && s.info.source !== 'manifest' ? ` <span class="muted">(${escapeHtml(s.info.source)})</span>` : ''}</td>`,
-      `<td class="mono">${escapeHtml(s.info?.version ?? '—')}</td>`,
-      build?.command.length ? numTd(fmtDuration(build.durationMs), roundSig(build.durationMs / 1000)) : naTd('no build step'),
-      build?.artifactBytes != null ? numTd(fmtBytes(build.artifactBytes), roundSig(build.artifactBytes / MIB)) : naTd('no artifact'),
-      spreadTd(c, fmtDuration, (v) => roundSig(v)),
+    rows: rows.map((r) => [
+      seriesTh(r.series.label, r.series.color),
+      `<td>${escapeHtml(r.series.info?.language ?? '—')}${r.series.info && r.series.info.source !== 'manifest' ? ` <span class="muted">(${escapeHtml(r.series.info.source)})</span>` : ''}</td>`,
+      `<td class="mono">${escapeHtml(r.series.info?.version ?? '—')}</td>`,
+      r.build?.command.length ? numTd(buildTimeText(r.build), roundSig(r.build.durationMs / 1000)) : naTd('no build step'),
+      bytesTd(r.build?.artifactBytes, 'no artifact'),
+      r.runtime ? numTd(runtimeText(r.runtime), roundSig(r.runtime.bytes / MIB)) : r.runtime === null ? numTd('none') : naTd('not recorded'),
+      bytesTd(r.toRunBytes, 'not known'),
+      spreadTd(r.coldStartMs, fmtDuration, (v) => roundSig(v)),
     ]),
   });
   const commands = rows
     .filter((r) => r.build && r.build.command.length)
-    .map((r) => `<dt>${escapeHtml(r.s.label)}</dt><dd><code>${escapeHtml(r.build!.command.join(' '))}</code></dd>`)
+    .map((r) => `<dt>${escapeHtml(r.series.label)}</dt><dd><code>${escapeHtml(r.build!.command.join(' '))}</code></dd>`)
     .join('');
   const errors = view.series
     .filter((s) => s.info?.error)
@@ -67,13 +82,18 @@ export function buildSection(ctx: Ctx): string {
     .join('');
   return (
     `<section id="${ctx.anchor('build')}"><h2>Build and start-up</h2>` +
-    `<p class="lede">Build time and artifact size, as measured here (the blog: Go 0.69 s and about 8.5 MB, Rust 7.2 s and about 2.3 MB). Cold start is spawn to the first healthy answer, per run.</p>` +
+    `<p class="lede">Build time and artifact size, as measured here (the blog: Go 0.69 s and about 8.5 MB, Rust 7.2 s and about 2.3 MB). ` +
+    `The runtime an artifact needs (Node, Bun, Deno) is sized apart and stacked on it: what it takes to run. ` +
+    `The entries of one server on several runtimes share one build. A cold build found nothing of an earlier one in this checkout ` +
+    `(toolchain caches such as Go's may still be warm); an incremental one built over what an earlier one left. ` +
+    `Cold start is spawn to the first healthy answer, per run.</p>` +
     `<div class="grid2">` +
     figure('Build time', buildTime) +
-    figure('Artifact size', artifact) +
+    figure('Size to run: artifact + runtime', size) +
     figure('Cold start', cold) +
-    `<div class="table-wrap">${tableHtml}</div>` +
     `</div>` +
+    // Full width: eight columns, with version lines as long as Deno's, do not fit beside a chart.
+    `<div class="table-wrap">${tableHtml}</div>` +
     (commands ? `<h3>Build commands</h3><dl class="env">${commands}</dl>` : '') +
     (errors ? `<h3>Server errors</h3><dl class="env">${errors}</dl>` : '') +
     `</section>`
