@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what kvbench needs on a fresh Debian/Ubuntu machine with Node 20, Go and Rust already present:
-# pnpm, the workspace's npm packages, and — from Debian — prlimit/taskset (util-linux), wrk, and with --browser
+# pnpm, the workspace's npm packages (among them packages/runtimes: Node 22 and 24, Bun and Deno for servers/ts, at
+# the versions the lockfile holds), and — from Debian — prlimit/taskset (util-linux), wrk, and with --browser
 # Chromium for the report's browser test. Safe to run again: it skips what is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,7 @@ for tool in node go cargo; do
   command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup.sh: missing toolchains: ${missing[*]} — install Node 20+, Go 1.22+ and Rust (rustup) first" >&2
+  echo "setup.sh: missing toolchains: ${missing[*]} — install Node 20.15+ (or 22.2+), Go 1.22+ and Rust (rustup) first" >&2
   exit 1
 fi
 
@@ -41,4 +42,6 @@ if ! command -v pnpm >/dev/null || [ "$(pnpm --version)" != "9.15.9" ]; then
   npm install -g --silent pnpm@9.15.9
 fi
 pnpm install --frozen-lockfile --reporter=silent
+# Every server entry with the version its toolchain or runtime reports: a runtime that did not install shows here.
+pnpm --silent kvbench list | sed -n '/^servers/,$p'
 echo "setup.sh: ready"
