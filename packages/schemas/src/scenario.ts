@@ -172,7 +172,7 @@ export const ScenarioSchema = z.strictObject({
   $schema: z.string().optional(),
   name: fileSafeName,
   description: z.string().default(''),
-  /** Server names (folders under servers/); absent: every server found. */
+  /** Server entries: a folder under servers/ (ts), or one of its runtimes (ts@bun); absent: every entry found. */
   servers: z.array(z.string().min(1)).min(1).optional(),
   repeat: positiveInt.max(100).default(1),
   seed: z.number().int().min(0).default(1),
