@@ -195,7 +195,7 @@ describe('kvbench list', () => {
     const { code, stdout } = kvbench(['list']);
     expect(code).toBe(0);
     const servers = stdout.slice(stdout.indexOf('servers'));
-    for (const entry of ['ts', 'ts@node22', 'ts@node24', 'ts@bun', 'ts@deno']) expect(servers).toMatch(new RegExp(`^  ${entry} +TypeScript on `, 'm'));
+    for (const entry of ['ts', 'ts@node22', 'ts@node24', 'ts@bun']) expect(servers).toMatch(new RegExp(`^  ${entry} +TypeScript on `, 'm'));
     expect(servers).toMatch(/^ {2}ts@node24 +TypeScript on node24 \(v24\.\d+\.\d+\)/m);
     expect(servers).toMatch(/^ {2}ts@bun +TypeScript on bun \(1\.\d+\.\d+\)/m);
     expect(servers).not.toMatch(/not installed/);
