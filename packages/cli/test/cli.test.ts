@@ -138,8 +138,10 @@ describe('kvbench run', () => {
       load: { connections: 10 },
       steps: [{ name: 'short', requests: 200 }, { name: 'long', durationSec: 60 }],
     });
-    const child = await runningUntil(/\[2\/2\] fake long/, TSX, [
-      MAIN, 'run', file, '--results-dir', dir, '--no-report', '--name', 'fake',
+    // node with tsx as a loader: the two signals below must reach the runner itself, as a relaying wrapper's do
+    // (sent to the tsx wrapper instead, its own second-signal rule would force-kill the runner).
+    const child = await runningUntil(/\[2\/2\] fake long/, process.execPath, [
+      '--import', 'tsx', MAIN, 'run', file, '--results-dir', dir, '--no-report', '--name', 'fake',
       '--command', `node ${FAKE} --marker ${marker} {flags}`,
     ]);
     await new Promise((resolve) => setTimeout(resolve, 2000));
