@@ -72,9 +72,12 @@ type Response = ServerResponse;
  */
 const BODY_PENDING = Symbol('kv.bodyPending');
 const WAITING = Symbol('kv.waiting');
+/** Set once an answer that closes the connection went out: whatever the client sent after it gets no second one. */
+const CLOSING = Symbol('kv.closing');
 interface KvSocket extends Socket {
   [BODY_PENDING]?: boolean;
   [WAITING]?: Array<KvRequest | Response>;
+  [CLOSING]?: boolean;
 }
 
 function bodyPending(socket: KvSocket): boolean {
@@ -87,6 +90,8 @@ interface Canned {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** Sent with `Connection: close`. */
+  closes: boolean;
 }
 
 function canned(status: number, body: string, extra: Record<string, string> = {}): Canned {
@@ -94,6 +99,7 @@ function canned(status: number, body: string, extra: Record<string, string> = {}
     status,
     body,
     headers: { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), ...extra },
+    closes: extra.Connection === 'close',
   };
 }
 
@@ -124,6 +130,7 @@ const NOT_HTTP_1 = cannedError(400, 'only HTTP/1.0 and HTTP/1.1 are served (a re
 const BAD_HOST = cannedError(400, 'an HTTP/1.1 request needs exactly one Host header', CLOSE);
 
 function send(res: Response, c: Canned): void {
+  if (c.closes && res.socket) (res.socket as KvSocket)[CLOSING] = true;
   res.writeHead(c.status, c.headers);
   res.end(c.body);
 }
@@ -446,7 +453,8 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   }
   // Bytes after an answer that closes the connection (an HTTP/0.9 or a refused head, pipelined into): the client was
   // told already; a second answer would look like one to the request behind it. Close once that answer is out.
-  if (err.code === 'HPE_CLOSED_CONNECTION') {
+  // Node's parser names them HPE_CLOSED_CONNECTION; Deno's says only HPE_ERROR, so the socket remembers the answer.
+  if (err.code === 'HPE_CLOSED_CONNECTION' || (socket as KvSocket)[CLOSING] === true) {
     socket.end();
     return;
   }
