@@ -99,6 +99,7 @@ fn run(job: Job, addr: SocketAddr) {
         preconnect: job.preconnect,
         model: job.connection_model,
         ready: Barrier::new(threads + 1),
+        finished: Barrier::new(threads),
         start: OnceLock::new(),
         open: Gauge::default(),
         idle: Gauge::default(),

@@ -35,6 +35,9 @@ pub struct Shared {
     pub model: ConnectionModel,
     /// threads + the reporter: everyone connected before the clock starts.
     pub ready: Barrier,
+    /// The threads: no idle pool closes before every thread is done, or a server would get back the descriptors
+    /// of one thread's pool while another thread's requests still wait on it (the blog client's pool lives to the end).
+    pub finished: Barrier,
     pub start: OnceLock<Instant>,
     /// Connections open, and (pool model) idle in the pools, over every thread.
     pub open: Gauge,
@@ -147,6 +150,9 @@ pub fn run_thread(
     stats.offered = plan.offered(stats.sent);
     stats.connections.idle_at_end = ctx.idle.borrow().len() as u64;
     stats.done = true;
+    drop(stats);
+    drop(plan);
+    ctx.shared.finished.wait();
 }
 
 async fn preconnect(shared: &Arc<Shared>, stats: &Arc<Mutex<Stats>>, n: usize) -> Vec<Option<Conn>> {
