@@ -77,6 +77,13 @@ export function fillTemplates(text: string, values: Record<StartTemplate, string
 
 const LOOPBACK = '127.0.0.1';
 
+/** A free loopback port and the URL the server will answer at, when the start command takes `{port}`; else none. */
+async function chosenPort(takesPort: boolean): Promise<{ port: number; url?: string }> {
+  if (!takesPort) return { port: 0 };
+  const port = await freePort(LOOPBACK);
+  return { port, url: `http://${LOOPBACK}:${port}` };
+}
+
 /**
  * A start argv as it runs: templates filled (the runner picks the port when `{port}` is there), else the kv-spec
  * flags appended. Also where the server will listen, when the runner knows it before the server says so.
@@ -84,9 +91,9 @@ const LOOPBACK = '127.0.0.1';
 async function startCommand(argv: readonly string[], options: StartOptions): Promise<{ argv: string[]; url?: string }> {
   const used = templatesIn(argv);
   if (used.length === 0) return { argv: [...argv, ...specFlags(options)] };
-  const port = used.includes('port') ? await freePort(LOOPBACK) : 0;
+  const { port, url } = await chosenPort(used.includes('port'));
   const values = templateValues(options, port);
-  return { argv: argv.map((arg) => fillTemplates(arg, values)), ...(port ? { url: `http://${LOOPBACK}:${port}` } : {}) };
+  return { argv: argv.map((arg) => fillTemplates(arg, values)), ...(url ? { url } : {}) };
 }
 
 export class ManifestTarget implements Target {
@@ -163,7 +170,7 @@ export class CommandTarget implements Target {
 
   async start(options: StartOptions): Promise<LiveTarget> {
     const quote = (v: string) => `'${v.replaceAll("'", `'\\''`)}'`;
-    const port = this.command.includes('{port}') ? await freePort(LOOPBACK) : 0;
+    const { port, url } = await chosenPort(this.command.includes('{port}'));
     const command = fillTemplates(this.command, templateValues(options, port), quote).replace(
       '{flags}',
       specFlags(options).map(quote).join(' '),
@@ -173,7 +180,7 @@ export class CommandTarget implements Target {
       cwd: this.cwd,
       ready: this.ready,
       stopSignal: this.stopSignal,
-      ...(port ? { url: `http://${LOOPBACK}:${port}` } : {}),
+      ...(url ? { url } : {}),
       ...(options.fdLimit ? { fdLimit: options.fdLimit } : {}),
       ...(options.cpus ? { cpus: options.cpus } : {}),
     });
