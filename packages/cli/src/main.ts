@@ -1,10 +1,12 @@
 #!/usr/bin/env node
+import { CompareInputError } from '@kvbench/compare';
 import { FileExistsError, ScenarioNotFoundError } from '@kvbench/runner';
 import { SchemaError } from '@kvbench/schemas';
 import { abCommand, abUsage } from './commands/ab.js';
 import { baselineCommand, baselineUsage } from './commands/baseline.js';
 import { compareCommand, compareUsage } from './commands/compare.js';
 import { exportCommand, exportUsage } from './commands/export.js';
+import { historyCommand, historyUsage } from './commands/history.js';
 import { listCommand } from './commands/list.js';
 import { reportCommand, reportUsage } from './commands/report.js';
 import { runCommand, runUsage } from './commands/run.js';
@@ -18,6 +20,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number>; usage
   ab: { run: abCommand, usage: abUsage },
   baseline: { run: baselineCommand, usage: baselineUsage },
   export: { run: exportCommand, usage: exportUsage },
+  history: { run: historyCommand, usage: historyUsage },
   list: { run: listCommand, usage: 'kvbench list    the scenarios and servers there are' },
 };
 
@@ -73,7 +76,7 @@ main(process.argv.slice(2)).then(
     } else if (error instanceof ScenarioNotFoundError) {
       process.stderr.write(`kvbench: ${error.message}${suggestion(error.asked, error.known)}\n`);
       process.exitCode = 2;
-    } else if (error instanceof SchemaError || error instanceof FileExistsError) {
+    } else if (error instanceof SchemaError || error instanceof FileExistsError || error instanceof CompareInputError) {
       process.stderr.write(`kvbench: ${error.message}\n`);
       process.exitCode = 2;
     } else {

@@ -10,6 +10,7 @@ export {
 } from './compare.js';
 export { confirmRegressions, flaggedForRerun } from './confirm.js';
 export * from './errors.js';
+export { addToHistory, emptyHistory, historyEntry, machineOf, parseHistory } from './history.js';
 export { formatChange, formatSpread, formatValue } from './format.js';
 export { compareFiles, loadForCompare, loadResultsFile, type LoadedPair } from './load.js';
 export { renderComparisonMarkdown } from './markdown.js';

@@ -1,6 +1,6 @@
 export { renderHtml, type HtmlOptions } from './html/report.js';
 export { renderComparisonHtml } from './html/comparison.js';
-export { renderIndexHtml, type IndexEntry } from './html/index-page.js';
+export { renderIndexHtml, type IndexEntry, type IndexOptions } from './html/index-page.js';
 export { renderMarkdown } from './markdown.js';
 export { renderTerminal, type TerminalOptions } from './terminal.js';
 export { writeReport, writeComparisonReport, writeIndexReport, reportFileName, comparisonFileName } from './write.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Results } from '@kvbench/schemas';
 import type { ComparisonView } from '@kvbench/schemas';
 import { renderComparisonHtml } from './html/comparison.js';
-import { renderIndexHtml, type IndexEntry } from './html/index-page.js';
+import { renderIndexHtml, type IndexEntry, type IndexOptions } from './html/index-page.js';
 import { renderHtml, type HtmlOptions } from './html/report.js';
 
 /** File names keep to letters, digits, dot, dash and underscore, whatever a scenario or results id contains. */
@@ -54,7 +54,7 @@ export async function writeComparisonReport(comparison: ComparisonView, reportsD
 export async function writeIndexReport(
   entries: ReadonlyArray<{ file: string; results: Results }>,
   reportsDir: string,
-  options: { title?: string } = {},
+  options: IndexOptions = {},
 ): Promise<string> {
   const index: IndexEntry[] = [];
   for (const { file, results } of entries) {

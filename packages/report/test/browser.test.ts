@@ -8,6 +8,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderComparisonHtml } from '../src/html/comparison.js';
 import { renderIndexHtml } from '../src/html/index-page.js';
+import { HISTORY } from './fixtures/history.js';
 import { renderHtml } from '../src/html/report.js';
 import { comparisonFixture } from './fixtures/comparison.js';
 import { blogResults, capacityResults, hostileResults, partialResults } from './fixtures/make-results.js';
@@ -184,7 +185,7 @@ describe.skipIf(skip)('reports in headless Chromium, opened from disk', () => {
       renderIndexHtml([
         { href: 'blog.html', results: blogResults() },
         { href: 'partial.html', results: partialResults() },
-      ]),
+      ], { history: HISTORY }),
     );
     await expectEveryChartDrawn(idx.page, idx.seen);
     await idx.page.screenshot({ path: path.join(SCREENSHOTS, 'index.png'), fullPage: true });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { renderIndexHtml } from '../src/html/index-page.js';
 import { blogResults, makeResults, partialResults } from './fixtures/make-results.js';
+import { HISTORY } from './fixtures/history.js';
 import { chartSpecs, chartTables, drawnValues } from './helpers/html.js';
+
 
 const older = makeResults({ id: 'blog-20261120T031500Z', seed: 11, startedAt: '2026-11-20T03:15:00.000Z', cpuScale: 1.1 });
 
@@ -19,17 +21,41 @@ describe('renderIndexHtml', () => {
     expect(html).toContain('3f9c2a7d1e');
   });
 
-  it("charts each server's CPU per request and RPS at the largest step, run by run, with the same numbers in tables", () => {
-    const specs = chartSpecs(html);
-    expect(specs).toHaveLength(4);
-    const tables = chartTables(html);
+  it('lists, with no history given, no trend at all (the CLI hands it one)', () => {
+    expect(chartSpecs(html)).toHaveLength(0);
+  });
+
+  it("charts each server's gate metric per step over commits, the same numbers in its table, base runs left out", () => {
+    const page = renderIndexHtml([], { history: HISTORY });
+    const specs = chartSpecs(page);
+    expect(specs.map((s) => s.labels)).toEqual([
+      ['aaaaaaa', 'bbbbbbb (dirty)', 'ccccccc'],
+      ['aaaaaaa', 'bbbbbbb (dirty)', 'ccccccc'],
+    ]);
+    const post = specs[0]!;
+    expect(post.series.map((s) => [s.label, s.data])).toEqual([
+      ['go', [20, 22, 30]],
+      ['rust', [8, 8.1, null]],
+    ]);
+    const tables = chartTables(page);
     for (const spec of specs) {
       const values = new Set(tables.filter((t) => t.charts.includes(spec.id)).flatMap((t) => [...t.values]));
       for (const v of drawnValues(spec)) expect(values.has(v)).toBe(true);
     }
-    const cpu = specs[0]!.series.find((s) => s.label === 'go')!.data as number[];
-    expect(cpu).toHaveLength(2);
-    expect(cpu[0]!).toBeGreaterThan(cpu[1]!);
+    expect(page).toContain('ci: gate metric over commits');
+    expect(page).toContain('Step post-20k');
+    expect(page).toContain('Step mix-70-30-20k');
+    // The A/B's base (19 µs) is another commit's figure: never drawn at this one.
+    expect(drawnValues(post)).not.toContain(19);
+  });
+
+  it('names the runs from another machine than the newest, and the disturbed ones', () => {
+    const page = renderIndexHtml([], { history: HISTORY });
+    expect(page).toContain('These runs come from 2 machines');
+    const rows = chartTables(page)[0]!.html.split('<tr>');
+    expect(rows.find((r) => r.includes('aaaaaaa'))).toContain('another machine');
+    expect(rows.find((r) => r.includes('bbbbbbb'))).toContain('disturbed');
+    expect(rows.find((r) => r.includes('ccccccc'))).not.toMatch(/another machine|disturbed/);
   });
 
   it('never links outside the folder it sits in', () => {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ComparisonViewSchema } from './comparison.js';
+import { HistorySchema } from './history.js';
 import { ServerManifestSchema } from './manifest.js';
 import { ResultsSchema } from './results.js';
 import { ScenarioSchema } from './scenario.js';
@@ -56,6 +57,14 @@ export const JSON_SCHEMA_FILES = {
     title: 'kvbench comparison',
     description: 'What `kvbench compare --json FILE` writes: baseline vs current per server, step and metric, with the verdict.',
     schema: ComparisonViewSchema,
+    io: 'output',
+  },
+  history: {
+    file: 'history.schema.json',
+    title: 'kvbench history',
+    description:
+      'What `kvbench history <results…> --file FILE` keeps: per results file, each server\'s gate metrics by step, with the commit and machine; `kvbench report --index --history FILE` draws it over commits.',
+    schema: HistorySchema,
     io: 'output',
   },
 } as const satisfies Record<string, JsonSchemaFile>;

@@ -1,9 +1,11 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { renderMarkdown, renderTerminal, writeIndexReport, writeReport } from '@kvbench/report';
+import { addToHistory, emptyHistory, historyEntry } from '@kvbench/compare';
 import { readResults } from '@kvbench/runner';
 import type { Results } from '@kvbench/schemas';
 import { parse } from '../args.js';
+import { readHistory } from './history.js';
 import { projectPaths } from '../paths.js';
 import { UsageError } from '../usage-error.js';
 
@@ -11,20 +13,33 @@ export const reportUsage = `kvbench report <results.json …> [options]
   Writes one self-contained HTML report (opens from disk, no network) under reports/ and prints its path.
   --markdown FILE        also write the Markdown tables there (appended to, e.g. "$GITHUB_STEP_SUMMARY")
   --terminal             print the terminal table too
-  --index                write reports/index.html listing every run under results/ with its trend`;
+  --index                write reports/index.html: every run under results/, and each server's gate metric (CPU per
+                         request) per step over commits
+  --history FILE         with --index: also draw the entries of a history file (kvbench history) over commits
+  --results-dir DIR      with --index: the results files to list (default: results/, every folder beneath)
+  --report-dir DIR       where to write the HTML (default: reports/)`;
 
 export async function reportCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse('report', argv, {
     markdown: { type: 'string' },
     terminal: { type: 'boolean' },
     index: { type: 'boolean' },
+    history: { type: 'string' },
+    'results-dir': { type: 'string' },
+    'report-dir': { type: 'string' },
   });
+  for (const flag of ['history', 'results-dir'] as const) {
+    if (values[flag] && !values.index) throw new UsageError(`kvbench report: --${flag} is for the index page: give --index with it`);
+  }
   const paths = projectPaths();
+  const reportsDir = values['report-dir'] ? path.resolve(values['report-dir']) : paths.reports;
   if (values.index) {
-    const files = await resultsFiles(paths.results);
+    const files = await resultsFiles(values['results-dir'] ? path.resolve(values['results-dir']) : paths.results);
     const all: Array<{ file: string; results: Results }> = [];
     for (const file of files) all.push({ file, results: await readResults(file) });
-    const page = await writeIndexReport(all, paths.reports);
+    const kept = values.history ? await readHistory(path.resolve(values.history)) : emptyHistory();
+    const history = addToHistory(kept, all.map(({ results }) => historyEntry(results)));
+    const page = await writeIndexReport(all, reportsDir, { history: history.entries });
     process.stdout.write(`index: ${path.relative(process.cwd(), page) || page}\n`);
     if (positionals.length === 0) return 0;
   }
@@ -33,7 +48,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
   for (const file of positionals) results.push(await readResults(file));
   if (values.terminal) for (const r of results) process.stdout.write(`${renderTerminal(r)}\n`);
   if (values.markdown) await writeFile(values.markdown, `${results.map(renderMarkdown).join('\n\n')}\n`, { flag: 'a' });
-  const report = await writeReport(results, paths.reports);
+  const report = await writeReport(results, reportsDir);
   process.stdout.write(`report: ${path.relative(process.cwd(), report) || report}\n`);
   return 0;
 }

@@ -1,12 +1,10 @@
-import type { Results } from '@kvbench/schemas';
-import { escapeHtml } from '../escape.js';
-import { fmtRps, fmtUs, roundSig } from '../format.js';
-import { buildViews, figure, headlineStep } from '../view.js';
+import type { HistoryEntry, Results } from '@kvbench/schemas';
 import { assignColors } from '../colors.js';
-import { SAME_LOAD_RULE } from '../leading-metric.js';
-import { Charts, chartPair } from './chart.js';
+import { escapeHtml } from '../escape.js';
+import { Charts } from './chart.js';
+import { historySections } from './history.js';
 import { renderPage } from './page.js';
-import { naTd, numTd, swatch, table, th } from './table.js';
+import { numTd, swatch, table, th } from './table.js';
 
 export interface IndexEntry {
   /** Link to the report or results file, relative to the index page (e.g. "blog-20261122T031500Z.html"). */
@@ -23,13 +21,24 @@ function safeHref(href: string): string | null {
 
 const when = (iso: string) => iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
 
-/**
- * Every results file given, newest first, with links; and per scenario the trend of each server's headline figures
- * (median RPS and server CPU µs per request at the largest step) from run to run.
- */
-export function renderIndexHtml(entries: readonly IndexEntry[], options: { title?: string } = {}): string {
+export interface IndexOptions {
+  title?: string;
+  /**
+   * The gate metric over commits, drawn per scenario and step: the entries `@kvbench/compare` makes of these results
+   * files and of a kept history file (`kvbench history`), merged by results id.
+   */
+  history?: readonly HistoryEntry[];
+}
+
+/** Every results file given, newest first, with links; and per scenario and step the gate metric over commits. */
+export function renderIndexHtml(entries: readonly IndexEntry[], options: IndexOptions = {}): string {
   const sorted = [...entries].sort((a, b) => b.results.startedAt.localeCompare(a.results.startedAt));
-  const allServers = [...new Set(entries.flatMap((e) => e.results.servers.map((s) => s.name)))];
+  const allServers = [
+    ...new Set([
+      ...entries.flatMap((e) => e.results.servers.map((s) => s.name)),
+      ...(options.history ?? []).flatMap((e) => e.points.map((p) => p.server)),
+    ]),
+  ];
   const colors = assignColors(allServers);
   const color = (server: string) => colors.get(server) ?? '#868e96';
 
@@ -62,62 +71,13 @@ export function renderIndexHtml(entries: readonly IndexEntry[], options: { title
   });
 
   const charts = new Charts('idx');
-  const byScenario = new Map<string, IndexEntry[]>();
-  for (const e of [...entries].sort((a, b) => a.results.startedAt.localeCompare(b.results.startedAt))) {
-    byScenario.set(e.results.scenario.name, [...(byScenario.get(e.results.scenario.name) ?? []), e]);
-  }
-  const trends = [...byScenario].map(([scenario, runs]) => {
-    const points = runs.map((e) => {
-      const view = buildViews([e.results])[0]!;
-      const step = headlineStep(view);
-      return { e, view, step };
-    });
-    const servers = [...new Set(points.flatMap((p) => p.view.series.map((s) => s.key)))];
-    const labels = points.map((p) => `${when(p.e.results.startedAt).slice(0, 16)} · ${p.e.results.environment.gitCommit?.slice(0, 7) ?? '?'}`);
-    // On the axis only month-day and time: the table beside carries the year and the commit.
-    const axisLabels = points.map((p) => when(p.e.results.startedAt).slice(5, 16));
-    const pair = (title: string, metric: 'rps' | 'cpuUsPerRequest', unit: 'rps' | 'us', format: (v: number) => string) => {
-      const id = charts.id();
-      const value = (p: (typeof points)[number], key: string) => {
-        const f = p.step ? figure(p.view, key, p.step, metric) : null;
-        return f ? roundSig(f.median) : null;
-      };
-      const chart = charts.add({
-        id,
-        type: 'line',
-        labels: axisLabels,
-        x: { title: 'run', format: 'int' },
-        y: { title: unit === 'rps' ? 'requests per second' : 'µs per request', format: unit },
-        series: servers.map((key) => ({ label: key, color: color(key.split(' (')[0]!), data: points.map((p) => value(p, key)) })),
-        height: 240,
-      });
-      const tableHtml = table({
-        charts: [id],
-        head: [th('run', undefined, false), th('step', undefined, false), ...servers.map((key) => `<th scope="col" class="num">${swatch(color(key.split(' (')[0]!))}${escapeHtml(key)}</th>`)],
-        rows: points.map((p, i) => [
-          `<th scope="row" class="mono">${escapeHtml(labels[i]!)}</th>`,
-          `<td>${escapeHtml(p.step ?? '—')}</td>`,
-          ...servers.map((key) => {
-            const v = value(p, key);
-            return v === null ? naTd() : numTd(format(v), v);
-          }),
-        ]),
-      });
-      return chartPair({ title, chart, table: tableHtml });
-    };
-    return (
-      `<section><h2>${escapeHtml(scenario)}: trend</h2>` +
-      `<p class="lede">Median over repeats at each run's largest step, oldest run first. ${escapeHtml(SAME_LOAD_RULE)}</p>` +
-      pair('Server CPU per request', 'cpuUsPerRequest', 'us', fmtUs) +
-      pair('Requests per second', 'rps', 'rps', fmtRps) +
-      `</section>`
-    );
-  });
+  const trends = historySections(options.history ?? [], charts, color);
 
+  const scenarios = new Set([...entries.map((e) => e.results.scenario.name), ...(options.history ?? []).map((e) => e.scenario)]).size;
   const title = options.title ?? 'kvbench results';
   const header =
     `<header class="top"><div class="inner"><p class="kicker">kvbench</p><h1>${escapeHtml(title)}</h1>` +
-    `<ul class="meta"><li><b>${entries.length}</b> results file${entries.length === 1 ? '' : 's'}</li><li>${byScenario.size} scenario${byScenario.size === 1 ? '' : 's'}</li></ul></div></header>`;
+    `<ul class="meta"><li><b>${entries.length}</b> results file${entries.length === 1 ? '' : 's'}</li><li>${scenarios} scenario${scenarios === 1 ? '' : 's'}</li></ul></div></header>`;
   const body =
     `<section><h2>Runs</h2><p class="lede">Newest first. Each link opens that run's report.</p><div class="table-wrap">${list}</div></section>` +
     trends.join('');
