@@ -10,7 +10,7 @@
 // Never run it beside
 // another benchmark: the trials measure this machine.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -72,16 +72,44 @@ function run(cmd, args, cwd) {
 /** One same-run A/B of the worktree's server against HEAD: the comparison (after the confirmation rerun) and its wall time. */
 function trial(dir) {
   const json = path.join(dir, 'power-comparison.json');
+  const before = new Set(resultsFiles(dir));
   const started = performance.now();
   run('pnpm', ['--silent', 'kvbench', 'ab', values.scenario, '--base', head, '--servers', values.server, '--json', json, '--report-only'], dir);
   const comparison = JSON.parse(readFileSync(json, 'utf8'));
   const cpu = comparison.rows.filter((r) => r.metric === 'cpuPerRequest');
   return {
     wallSec: (performance.now() - started) / 1000,
+    // Every repeat's CPU per request, first run then confirmation: what the scatter per repeat really was.
+    repeats: resultsFiles(dir)
+      .filter((f) => !before.has(f))
+      .map((f) => JSON.parse(readFileSync(f, 'utf8')).runs.map((r) => ({ variant: r.variant, step: r.step, repeat: r.repeat, us: r.serverProcess?.cpu?.usPerRequest ?? null, warnings: r.warnings.map((w) => w.code) }))),
     flagged: cpu.some((r) => r.verdict === 'regression'),
     falseImprovement: cpu.some((r) => r.verdict === 'improvement'),
     changes: cpu.map((r) => ({ step: r.step, changePct: r.changePct, verdict: r.verdict, reason: r.reason })),
   };
+}
+
+function resultsFiles(dir) {
+  const folder = path.join(dir, 'results');
+  return existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.json')).map((f) => path.join(folder, f)).sort() : [];
+}
+
+/** Scatter per repeat: the standard deviation of log(CPU per request) within each (variant, step), pooled, as a %. */
+function scatterPct(outcomes) {
+  let squares = 0;
+  let df = 0;
+  for (const o of outcomes) {
+    for (const file of o.repeats) {
+      const groups = new Map();
+      for (const r of file) if (r.us) groups.set(`${r.variant}/${r.step}`, [...(groups.get(`${r.variant}/${r.step}`) ?? []), Math.log(r.us)]);
+      for (const logs of groups.values()) {
+        const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
+        squares += logs.reduce((a, b) => a + (b - mean) ** 2, 0);
+        df += logs.length - 1;
+      }
+    }
+  }
+  return df > 0 ? 100 * Math.sqrt(squares / df) : null;
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -124,13 +152,14 @@ try {
       falseImprovements: outcomes.filter((o) => o.falseImprovement).length,
       measuredChangePct: median(outcomes.flatMap((o) => o.changes.map((c) => c.changePct))),
       wallSecMedian: median(outcomes.map((o) => o.wallSec)),
+      scatterPct: scatterPct(outcomes),
       outcomes,
     });
   }
-  console.log(`\n| injected change | iterations | trials | flagged as a regression | measured change (median) | wall time per trial |`);
-  console.log('|---|--:|--:|--:|--:|--:|');
+  console.log(`\n| injected change | iterations | trials | flagged as a regression | measured change (median) | scatter per repeat | wall time per trial |`);
+  console.log('|---|--:|--:|--:|--:|--:|--:|');
   for (const r of rows) {
-    console.log(`| ${r.sizePct === 0 ? 'none (A/A)' : `+${r.sizePct} %`} | ${r.iterations} | ${r.trials} | ${r.flagged} (${(r.rate * 100).toFixed(0)} %) | ${r.measuredChangePct.toFixed(1)} % | ${r.wallSecMedian.toFixed(0)} s |`);
+    console.log(`| ${r.sizePct === 0 ? 'none (A/A)' : `+${r.sizePct} %`} | ${r.iterations} | ${r.trials} | ${r.flagged} (${(r.rate * 100).toFixed(0)} %) | ${r.measuredChangePct.toFixed(1)} % | ${r.scatterPct?.toFixed(1) ?? '—'} % | ${r.wallSecMedian.toFixed(0)} s |`);
   }
   mkdirSync(path.join(ROOT, 'results', 'power'), { recursive: true });
   const out = path.join(ROOT, 'results', 'power', `power-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}Z.json`);

@@ -67,6 +67,14 @@ describe('kvbench run', () => {
     expect(kvbench(['--version'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^kvbench \d+\.\d+\.\d+/) });
   });
 
+  it('ab says when an odd number of repeats puts base first more often, and checks --base before anything runs', () => {
+    const odd = kvbench(['ab', 'ci', '--base', 'no-such-revision-here', '--repeat', '3']);
+    expect(odd.stderr).toContain('note: 3 repeats is odd, so base runs first 2 times and head 1');
+    expect(odd).toMatchObject({ code: 2, stderr: expect.stringMatching(/--base no-such-revision-here is not a git revision here/) });
+    // The ci scenario's own count is even: no note.
+    expect(kvbench(['ab', 'ci', '--base', 'no-such-revision-here']).stderr).not.toContain('is odd');
+  });
+
   it('ends quietly when the reader of its output leaves (kvbench list | head -1)', () => {
     const piped = spawnSync('sh', ['-c', `${TSX} ${MAIN} list | head -1`], { cwd: ROOT, encoding: 'utf8' });
     expect(piped.stdout).toBe('scenarios:\n');
