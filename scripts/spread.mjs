@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// Run-to-run spread of server CPU µs per request at each fixed offered rate: the figure issue 8 asks to be ≤ 10 %.
+// Give it several results files of one scenario (e.g. three `pnpm bench` runs); for every step with a fixed numeric
+// rate (equal-load steps whose rate is a share of a capacity move between runs, so they are left out) and every
+// server, it takes each file's median over repeats and prints min / median / max across the files and the spread
+// (max / min − 1). Runs flagged machine-busy or machine-drift are counted and named: a spread from them measures the
+// neighbour. Usage: node scripts/spread.mjs results/a.json results/b.json results/c.json [--markdown]
+import { readFileSync } from 'node:fs';
+
+const args = process.argv.slice(2);
+const markdown = args.includes('--markdown');
+const files = args.filter((a) => !a.startsWith('--'));
+if (files.length < 2) {
+  console.error('spread: give two or more results files of one scenario');
+  process.exit(2);
+}
+const DISTURBED = new Set(['machine-busy', 'machine-drift']);
+const all = files.map((file) => ({ file, results: JSON.parse(readFileSync(file, 'utf8')) }));
+const scenarios = new Set(all.map((a) => a.results.scenario.name));
+if (scenarios.size > 1) {
+  console.error(`spread: the files ran different scenarios (${[...scenarios].join(', ')}): give runs of one scenario`);
+  process.exit(2);
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const sig = (v) => Number(v.toPrecision(3));
+
+/** step → server → one median per file (null where that file has no finished run of it). */
+const table = new Map();
+for (const [i, { results }] of all.entries()) {
+  const fixed = new Set(results.scenario.steps.filter((s) => typeof s.rate === 'number').map((s) => s.name));
+  for (const run of results.runs) {
+    if (!fixed.has(run.step) || run.status !== 'ok') continue;
+    const us = run.serverProcess?.cpu?.usPerRequest;
+    if (typeof us !== 'number') continue;
+    const step = `${run.step} (${run.load.rate} req/s)`;
+    const servers = table.get(step) ?? new Map();
+    table.set(step, servers);
+    const cell = servers.get(run.server) ?? all.map(() => ({ values: [], disturbed: 0 }));
+    servers.set(run.server, cell);
+    cell[i].values.push(us);
+    if (run.warnings.some((w) => DISTURBED.has(w.code))) cell[i].disturbed++;
+  }
+}
+
+const rows = [];
+for (const [step, servers] of table) {
+  for (const [server, cells] of servers) {
+    const perFile = cells.filter((c) => c.values.length).map((c) => median(c.values));
+    if (perFile.length < 2) continue;
+    const min = Math.min(...perFile);
+    const max = Math.max(...perFile);
+    const disturbed = cells.reduce((n, c) => n + c.disturbed, 0);
+    rows.push({ step, server, runs: perFile.length, values: perFile, min, median: median(perFile), max, spread: max / min - 1, disturbed });
+  }
+}
+const pct = (v) => `${(v * 100).toFixed(1)} %`;
+if (markdown) {
+  console.log('| step | server | runs | CPU µs/req per run | min / median / max | spread | disturbed repeats |');
+  console.log('|---|---|--:|---|---|--:|--:|');
+  for (const r of rows) {
+    console.log(`| ${r.step} | ${r.server} | ${r.runs} | ${r.values.map(sig).join(', ')} | ${sig(r.min)} / ${sig(r.median)} / ${sig(r.max)} | ${pct(r.spread)} | ${r.disturbed} |`);
+  }
+} else {
+  for (const r of rows) {
+    console.log(`${r.step.padEnd(28)} ${r.server.padEnd(12)} ${r.values.map(sig).join(' ').padEnd(24)} min/med/max ${sig(r.min)}/${sig(r.median)}/${sig(r.max)}  spread ${pct(r.spread)}${r.disturbed ? `  (${r.disturbed} disturbed repeats)` : ''}`);
+  }
+}
+const worst = rows.reduce((w, r) => (r.spread > (w?.spread ?? -1) ? r : w), null);
+if (worst) console.log(`\nwidest: ${worst.server} at ${worst.step}, ${pct(worst.spread)} over ${worst.runs} runs (${files.length} files)`);
