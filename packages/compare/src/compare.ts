@@ -1,6 +1,6 @@
 import { DISTURBED_WARNINGS, type Results, type Run, type Thresholds } from '@kvbench/schemas';
 import { CompareInputError } from './errors.js';
-import { METRICS, metricSpec, valuesOf } from './metrics.js';
+import { METRICS, metricSpec, pairedValuesOf, valuesOf } from './metrics.js';
 import { DEFAULT_ALPHA, DEFAULT_T_ALPHA, decide } from './rule.js';
 import type { Comparison, ComparisonRow, Source } from './schema.js';
 
@@ -25,6 +25,11 @@ export interface VariantOptions extends Omit<CompareOptions, 'baselineFile' | 'c
   /** The variant names of the two sides (default "base" and "head", what `kvbench ab` writes). */
   base?: string;
   head?: string;
+  /**
+   * Judge repeat i of base against repeat i of head as a pair (they ran back to back): Wilcoxon signed-rank and a
+   * paired t on the differences instead of the two-sample tests.
+   */
+  paired?: boolean;
 }
 
 /**
@@ -106,6 +111,7 @@ export function compareVariants(results: Results, options: VariantOptions = {}):
     sources: [side(options.baselineLabel ?? base), side(options.currentLabel ?? head)],
     warnings,
     options,
+    paired: Boolean(options.paired),
   });
 }
 
@@ -143,6 +149,8 @@ interface BuildInput {
   options: CompareOptions;
   /** Why no row gets a verdict (runs from different machines); rows still show their changes. */
   notJudged?: string;
+  /** Same-run A/B: repeats of the two sides are judged as pairs (VariantOptions.paired). */
+  paired?: boolean;
 }
 
 function build(input: BuildInput): Comparison {
@@ -215,9 +223,12 @@ function build(input: BuildInput): Comparison {
     for (const metric of METRICS) {
       const threshold = thresholds[metric.key];
       const notJudged = input.notJudged ?? disturbed ?? metric.notJudged?.([...b.runs, ...h.runs].filter(metric.fromRun)) ?? null;
+      const values = input.paired
+        ? pairedValuesOf(metric, b.runs, h.runs)
+        : { baseline: valuesOf(metric, b.runs), current: valuesOf(metric, h.runs) };
       const decision = decide({
-        baseline: valuesOf(metric, b.runs),
-        current: valuesOf(metric, h.runs),
+        ...values,
+        paired: Boolean(input.paired),
         better: metric.better,
         threshold,
         alpha,

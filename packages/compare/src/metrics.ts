@@ -122,3 +122,23 @@ export function valuesOf(metric: MetricSpec, runs: readonly Run[]): number[] {
     .map(metric.value)
     .filter((v): v is number => v !== null && Number.isFinite(v));
 }
+
+/**
+ * The metric's values of the repeats both sides measured, as pairs in repeat order: in a same-run A/B, repeat i of
+ * base and of head ran back to back. A repeat one side has no figure for (it crashed) drops out on both sides.
+ */
+export function pairedValuesOf(metric: MetricSpec, base: readonly Run[], head: readonly Run[]): { baseline: number[]; current: number[] } {
+  const byRepeat = (runs: readonly Run[]) => new Map(valuesWithRepeat(metric, runs));
+  const b = byRepeat(base);
+  const h = byRepeat(head);
+  const repeats = [...b.keys()].filter((r) => h.has(r)).sort((x, y) => x - y);
+  return { baseline: repeats.map((r) => b.get(r)!), current: repeats.map((r) => h.get(r)!) };
+}
+
+function valuesWithRepeat(metric: MetricSpec, runs: readonly Run[]): Array<[number, number]> {
+  return runs
+    .filter(metric.fromRun)
+    .map((run) => [run.repeat, metric.value(run)] as const)
+    .filter((e): e is readonly [number, number] => e[1] !== null && Number.isFinite(e[1]))
+    .map(([r, v]) => [r, v]);
+}

@@ -1,5 +1,5 @@
 import type { Spread, Verdict } from './schema.js';
-import { mannWhitney, median, smallestPValue, studentT } from './stats.js';
+import { mannWhitney, median, pairedT, smallestPValue, smallestSignedRankP, studentT, wilcoxonSignedRank } from './stats.js';
 
 /**
  * Rank test level, one-sided in each direction. 3 vs 3 repeats can reach exactly this and no lower: it then means
@@ -26,13 +26,23 @@ export interface RuleInput {
    * a short step. Null or absent: judged.
    */
   notJudged?: string | null;
+  /**
+   * baseline[i] and current[i] were measured back to back (a same-run A/B's repeat i): the tests then judge the
+   * pairs' differences, so a drift of the machine over the run, which moves both members of a pair, cancels.
+   */
+  paired?: boolean;
 }
 
 /** The two tests behind a verdict, one-sided in the direction the medians moved. */
 export interface Tests {
   direction: 'higher' | 'lower';
-  /** Exact Mann–Whitney: u counts (current, baseline) pairs with the current value beyond, ties one half. */
-  rank: { u: number; p: number; alpha: number };
+  /** Paired: Wilcoxon signed-rank and a one-sample t on the pairs' log differences. Unpaired: as below. */
+  paired: boolean;
+  /**
+   * Exact Mann–Whitney: u counts (current, baseline) pairs with the current value beyond, ties one half. Paired:
+   * exact Wilcoxon signed-rank, u is W+ (the rank sum of the positive differences) and `of` its largest value.
+   */
+  rank: { u: number; of: number; p: number; alpha: number };
   /** Student's t on the logarithms of the repeats, pooled variance. */
   t: { t: number; df: number; p: number; alpha: number };
 }
@@ -78,6 +88,8 @@ export function decide(input: RuleInput): Decision {
   const b = sides.baseline.median;
   const c = sides.current.median;
   const change = relativeChange(b, c);
+  const paired = Boolean(input.paired);
+  if (paired && base.length !== cur.length) throw new Error(`paired repeats need equal counts (baseline ${base.length}, current ${cur.length})`);
   if (base.length < 2 || cur.length < 2) {
     return noChange(
       `only one repeat (baseline ${base.length}, current ${cur.length}): one run shows no spread to judge a change ` +
@@ -87,7 +99,7 @@ export function decide(input: RuleInput): Decision {
   }
 
   const up = c > b || (c === b && mean(cur) >= mean(base));
-  const tests = runTests(base, cur, up, alpha, tAlpha);
+  const tests = paired ? runPairedTests(base, cur, up, alpha, tAlpha) : runTests(base, cur, up, alpha, tAlpha);
   // How much worse, in the metric's own sense of better; ±Infinity for a change from 0.
   const signed = change ?? (up ? Infinity : -Infinity);
   const worse = input.better === 'lower' ? signed : -signed;
@@ -98,22 +110,20 @@ export function decide(input: RuleInput): Decision {
   }
 
   if (input.notJudged) return noChange(`not judged: ${size}, but ${input.notJudged}`, change, tests);
-  const best = smallestPValue(cur.length, base.length);
+  const best = paired ? smallestSignedRankP(cur.length) : smallestPValue(cur.length, base.length);
   if (best > alpha) {
+    const what = paired ? `${cur.length} pairs` : `${cur.length} vs ${base.length} repeats`;
     return noChange(
-      `too few repeats to tell: ${size}, but ${cur.length} vs ${base.length} repeats can never reach p ≤ ${alpha} ` +
-        `(best possible ${fmtP(best)}); run with --repeat 3 or more`,
+      `too few repeats to tell: ${size}, but ${what} can never reach p ≤ ${alpha} ` +
+        `(best possible ${fmtP(best)}); run with --repeat ${paired ? 5 : 3} or more`,
       change,
       tests,
     );
   }
   const beyond = `${size}, beyond the ${pct(input.threshold)} threshold`;
   if (!passes(tests.rank)) {
-    return noChange(
-      `spread too wide to tell: ${beyond}, but the repeats overlap (rank test p = ${fmtP(tests.rank.p)} > ${alpha})`,
-      change,
-      tests,
-    );
+    const overlap = paired ? 'the pairs disagree in direction (signed-rank test' : 'the repeats overlap (rank test';
+    return noChange(`spread too wide to tell: ${beyond}, but ${overlap} p = ${fmtP(tests.rank.p)} > ${alpha})`, change, tests);
   }
   if (!passes(tests.t)) {
     // The rank test passed, so the repeats rank apart; "spread too wide" would misname what held the verdict back.
@@ -126,8 +136,12 @@ export function decide(input: RuleInput): Decision {
   }
 
   const word = worse > 0 ? 'worse' : 'better';
-  const apart =
-    tests.rank.u === 0 || tests.rank.u === cur.length * base.length
+  const unanimous = tests.rank.u === 0 || tests.rank.u === tests.rank.of;
+  const apart = paired
+    ? unanimous
+      ? `the current repeat ${word} in all ${cur.length} pairs`
+      : 'the pairs clearly one way'
+    : unanimous
       ? `all ${cur.length} current repeats ${word} than all ${base.length} baseline repeats`
       : 'the repeats clearly apart';
   return {
@@ -151,7 +165,22 @@ function runTests(base: number[], cur: number[], up: boolean, alpha: number, tAl
   const t = studentT(cur.map(log), base.map(log));
   return {
     direction: up ? 'higher' : 'lower',
-    rank: { u: rank.u, p: up ? rank.pGreater : rank.pLess, alpha },
+    paired: false,
+    rank: { u: rank.u, of: cur.length * base.length, p: up ? rank.pGreater : rank.pLess, alpha },
+    t: { t: finite(t.t), df: t.df, p: up ? t.pGreater : t.pLess, alpha: tAlpha },
+  };
+}
+
+/** The same two questions asked of the pairs: are their (log) differences one way, and far from 0 against their scatter? */
+function runPairedTests(base: number[], cur: number[], up: boolean, alpha: number, tAlpha: number): Tests {
+  const log = [...base, ...cur].every((v) => v > 0) ? Math.log : Math.log1p;
+  const d = cur.map((v, i) => log(v) - log(base[i]!));
+  const rank = wilcoxonSignedRank(d);
+  const t = pairedT(d);
+  return {
+    direction: up ? 'higher' : 'lower',
+    paired: true,
+    rank: { u: rank.w, of: (rank.n * (rank.n + 1)) / 2, p: up ? rank.pGreater : rank.pLess, alpha },
     t: { t: finite(t.t), df: t.df, p: up ? t.pGreater : t.pLess, alpha: tAlpha },
   };
 }

@@ -205,3 +205,84 @@ const LANCZOS = [
   0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
   12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
 ];
+
+export interface SignedRankTest {
+  /** W+: the sum of the ranks of |d| over the positive differences, ties at their midrank. */
+  w: number;
+  /** Pairs with a difference other than 0 (zeros say nothing about the direction and are left out). */
+  n: number;
+  /** P(W+ ≥ observed) when each difference is as likely positive as negative: small means x tends to be larger. */
+  pGreater: number;
+  pLess: number;
+  exact: boolean;
+}
+
+/** Above this many pairs the normal approximation is used (an A/B with its rerun has 6–12). */
+const EXACT_PAIRS_UP_TO = 40;
+
+/**
+ * Wilcoxon signed-rank test of paired differences, one-sided both ways, exact: the p-value is the share of the 2^n
+ * ways of giving each |d| a sign whose positive rank sum is at least as extreme as the observed one (with the
+ * observed ties, as for mannWhitney). Same-run A/B repeats come in pairs measured back to back, so a drift of the
+ * machine over the run moves both members of a pair and cancels in their difference.
+ */
+export function wilcoxonSignedRank(differences: readonly number[]): SignedRankTest {
+  const d = differences.filter((v) => v !== 0);
+  const n = d.length;
+  if (n === 0) return { w: 0, n: 0, pGreater: 1, pLess: 1, exact: true };
+  const ranks = midranks(d.map(Math.abs));
+  const doubled = ranks.map((r) => Math.round(r * 2));
+  const observed = doubled.reduce((sum, r, i) => (d[i]! > 0 ? sum + r : sum), 0);
+  const w = observed / 2;
+  if (n > EXACT_PAIRS_UP_TO) {
+    let tieTerm = 0;
+    const sizes = new Map<number, number>();
+    for (const r of ranks) sizes.set(r, (sizes.get(r) ?? 0) + 1);
+    for (const t of sizes.values()) tieTerm += t ** 3 - t;
+    const mean = (n * (n + 1)) / 4;
+    const sd = Math.sqrt((n * (n + 1) * (2 * n + 1)) / 24 - tieTerm / 48);
+    return { w, n, pGreater: 1 - normalCdf((w - mean - 0.5) / sd), pLess: normalCdf((w - mean + 0.5) / sd), exact: false };
+  }
+  // ways[s]: how many sign assignments give doubled positive rank sum s.
+  const maxSum = doubled.reduce((a, b) => a + b, 0);
+  let ways = new Float64Array(maxSum + 1);
+  ways[0] = 1;
+  for (const r of doubled) {
+    const next = ways.slice();
+    for (let s = r; s <= maxSum; s++) next[s] = next[s]! + ways[s - r]!;
+    ways = next;
+  }
+  let atLeast = 0;
+  let atMost = 0;
+  const total = 2 ** n;
+  for (let s = 0; s <= maxSum; s++) {
+    if (s >= observed) atLeast += ways[s]!;
+    if (s <= observed) atMost += ways[s]!;
+  }
+  return { w, n, pGreater: atLeast / total, pLess: atMost / total, exact: true };
+}
+
+/** The smallest one-sided p-value n pairs can ever give: 1 / 2^n, every difference of one sign. 5 pairs: 1/32. */
+export function smallestSignedRankP(pairs: number): number {
+  return 1 / 2 ** pairs;
+}
+
+/**
+ * One-sample t-test of paired differences against 0 (the rule passes differences of logarithms: a relative shift).
+ * No scatter at all: a mean of 0 is no evidence (p = 1), another one conclusive (p = 0).
+ */
+export function pairedT(differences: readonly number[]): TTest {
+  const n = differences.length;
+  const df = n - 1;
+  if (df < 1) throw new Error('pairedT needs at least two pairs');
+  const mean = differences.reduce((a, b) => a + b, 0) / n;
+  const variance = differences.reduce((acc, v) => acc + (v - mean) ** 2, 0) / df;
+  const scale = Math.max(Math.abs(mean), 1e-300);
+  if (variance <= (scale * 1e-12) ** 2) {
+    if (Math.abs(mean) <= 1e-12) return { t: 0, df, pGreater: 1, pLess: 1 };
+    return mean > 0 ? { t: Infinity, df, pGreater: 0, pLess: 1 } : { t: -Infinity, df, pGreater: 1, pLess: 0 };
+  }
+  const t = mean / Math.sqrt(variance / n);
+  const upper = studentTUpperTail(t, df);
+  return { t, df, pGreater: upper, pLess: 1 - upper };
+}

@@ -113,6 +113,39 @@ describe('decide', () => {
   });
 });
 
+describe('decide, paired (a same-run A/B: repeat i of each side ran back to back)', () => {
+  // The machine slows down over the run by 50 %; head costs 10 % more than base in every pair.
+  const drifting = [20, 22, 24, 26, 28, 30];
+  const slower = drifting.map((v) => v * 1.1);
+
+  it('sees a change that drift hides from the two-sample tests', () => {
+    const unpaired = decide({ baseline: drifting, current: slower, better: 'lower', threshold: 0.05 });
+    expect(unpaired.verdict).toBe('no-change');
+    expect(unpaired.reason).toMatch(/^spread too wide to tell/);
+    const paired = decide({ baseline: drifting, current: slower, better: 'lower', threshold: 0.05, paired: true });
+    expect(paired.verdict).toBe('regression');
+    expect(paired.reason).toContain('the current repeat worse in all 6 pairs');
+    expect(paired.tests).toMatchObject({ paired: true, rank: { u: 21, of: 21 } });
+  });
+
+  it('does not flag pairs that disagree in direction, and says so', () => {
+    const mixed = drifting.map((v, i) => v * (i % 3 === 0 ? 0.9 : 1.2));
+    const decision = decide({ baseline: drifting, current: mixed, better: 'lower', threshold: 0.05, paired: true });
+    expect(decision.verdict).toBe('no-change');
+    expect(decision.reason).toMatch(/the pairs disagree in direction \(signed-rank test p = /);
+  });
+
+  it('says that 4 pairs can never reach the level (best 1/16)', () => {
+    const decision = decide({ baseline: [10, 11, 12, 13], current: [12, 13, 14, 15], better: 'lower', threshold: 0.05, paired: true });
+    expect(decision.reason).toMatch(/too few repeats to tell: .* but 4 pairs can never reach p ≤ 0.05 \(best possible 0.063\)/);
+  });
+
+  it('finds nothing between identical pairs, and refuses unequal counts', () => {
+    expect(decide({ baseline: drifting, current: drifting, better: 'lower', threshold: 0.05, paired: true }).verdict).toBe('no-change');
+    expect(() => decide({ baseline: [1, 2], current: [1, 2, 3], better: 'lower', threshold: 0.05, paired: true })).toThrow(/equal counts/);
+  });
+});
+
 describe('relativeChange', () => {
   it('is current / baseline − 1, 0 between zeros, and has no value from zero', () => {
     expect(relativeChange(200, 250)).toBeCloseTo(0.25, 12);

@@ -5,9 +5,11 @@ import {
   median,
   midranks,
   normalCdf,
+  pairedT,
   smallestPValue,
   studentT,
   studentTUpperTail,
+  wilcoxonSignedRank,
 } from '../src/stats.js';
 
 /** Every way of splitting the pooled values, counted one by one: the definition the fast version must match. */
@@ -165,5 +167,45 @@ describe('logGamma', () => {
   it('is ln Γ: Γ(5) = 24, Γ(1/2) = √π', () => {
     expect(logGamma(5)).toBeCloseTo(Math.log(24), 12);
     expect(logGamma(0.5)).toBeCloseTo(Math.log(Math.sqrt(Math.PI)), 12);
+  });
+});
+
+describe('wilcoxonSignedRank', () => {
+  it('is exact: 6 pairs all one way reach 1/64, one pair against at the largest rank 14/64', () => {
+    expect(wilcoxonSignedRank([1, 2, 3, 4, 5, 6]).pGreater).toBeCloseTo(1 / 64, 12);
+    // W+ = 15 of 21; P(W+ ≥ 15) = P(W− ≤ 6): the 14 subsets of {1..6} summing to 6 or less.
+    const one = wilcoxonSignedRank([1, 2, 3, 4, 5, -6]);
+    expect(one.w).toBe(15);
+    expect(one.pGreater).toBeCloseTo(14 / 64, 12);
+    // P(W+ ≤ 15) = 1 − P(W− ≤ 5): 10 subsets sum to 5 or less.
+    expect(one.pLess).toBeCloseTo(1 - 10 / 64, 12);
+  });
+
+  it('ranks ties at their midrank, and leaves zeros out', () => {
+    const tied = wilcoxonSignedRank([0.1, 0.1, 0.2, 0]);
+    expect(tied).toMatchObject({ w: 6, n: 3 });
+    expect(tied.pGreater).toBeCloseTo(1 / 8, 12);
+    expect(wilcoxonSignedRank([0, 0, 0])).toMatchObject({ n: 0, pGreater: 1, pLess: 1 });
+  });
+
+  it('agrees with its normal approximation for many pairs', () => {
+    const d = Array.from({ length: 41 }, (_, i) => (i % 3 === 0 ? -1 : 1) * (i + 1));
+    const approx = wilcoxonSignedRank(d);
+    expect(approx.exact).toBe(false);
+    const exact = wilcoxonSignedRank(d.slice(0, 40));
+    expect(exact.exact).toBe(true);
+    expect(approx.pGreater).toBeGreaterThan(0);
+    expect(approx.pGreater).toBeLessThan(0.05);
+  });
+});
+
+describe('pairedT', () => {
+  it('tests the mean difference against 0 with n − 1 degrees of freedom', () => {
+    const t = pairedT([0.1, 0.12, 0.08, 0.11, 0.09]);
+    expect(t.df).toBe(4);
+    expect(t.t).toBeCloseTo(0.1 / (Math.sqrt(0.001 / 4) / Math.sqrt(5)), 9);
+    expect(t.pGreater).toBeLessThan(1e-4);
+    expect(pairedT([0.05, 0.05, 0.05])).toMatchObject({ pGreater: 0, pLess: 1 });
+    expect(pairedT([0, 0, 0])).toMatchObject({ pGreater: 1, pLess: 1 });
   });
 });
