@@ -329,7 +329,7 @@ fn parse_put(body: &[u8]) -> Result<PutRequest<'_>, ApiError> {
     // position); the contract wants an object.
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'{') => {}
-        Some(_) => return Err(ApiError::bad_request("request body must be a JSON object")),
+        Some(_) => return Err(ApiError::bad_request("body must be a JSON object")),
         None => return Err(ApiError::bad_request("empty request body")),
     }
     let parsed: PutBody = serde_json::from_slice(body).map_err(|e| {
