@@ -397,11 +397,15 @@ function onBodyEnd(this: KvRequest): void {
 // ---- the application ----------------------------------------------------------------------------------------
 
 export class KvApp {
+  /** Set once the server stops: every answer from then on closes its connection. */
+  draining = false;
+
   constructor(private readonly store: Store) {}
 
   /** The request listener (an arrow property, so node:http can call it unbound). */
   readonly handle = (req: KvRequest, res: Response): void => {
-    res.sayKeepAliveTo10();
+    if (this.draining) res.setHeader('Connection', 'close');
+    else res.sayKeepAliveTo10();
     const socket = req.socket as KvSocket;
     if (bodyPending(socket)) {
       (socket[WAITING] ??= []).push(req, res);
@@ -494,6 +498,8 @@ export class KvApp {
     if (invalid !== undefined) return sendBadRequest(res, invalid);
     const { key, value, ttl } = doc as PutBody;
     this.store.put(key, value, ttl === undefined || ttl === null ? NO_TTL : ttlSecondsToMs(ttl));
+    // A body still arriving when the server began to stop: its connection closes after this answer too.
+    if (this.draining) res.setHeader('Connection', 'close');
     res.writeHead(201, CREATED_HEADERS);
     res.end();
   }
@@ -578,11 +584,20 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(response, () => socket.destroy());
 }
 
+export interface KvServer extends Server<typeof KvRequest, typeof KvResponse> {
+  /**
+   * Stops accepting and closes idle connections; a request already under way is answered with `Connection: close`
+   * (node:http would keep a busy connection open for ever, where net/http and hyper close it after its answer).
+   * Resolves once every connection is closed, or after `graceMs`, leaving the rest to the caller.
+   */
+  drain(graceMs: number): Promise<void>;
+}
+
 /**
  * The HTTP server for `store`, not yet listening. Its 'error' events are the caller's: a failed listen is fatal,
  * while errors once listening (accept() failing, above all) are to be logged and survived.
  */
-export function createKvServer(store: Store, timeouts: Timeouts): Server<typeof KvRequest, typeof KvResponse> {
+export function createKvServer(store: Store, timeouts: Timeouts): KvServer {
   const app = new KvApp(store);
   const server = createServer<typeof KvRequest, typeof KvResponse>(
     {
@@ -604,5 +619,15 @@ export function createKvServer(store: Store, timeouts: Timeouts): Server<typeof 
   server.maxHeadersCount = MAX_HEADER_FIELDS + 1;
   server.on('checkContinue', app.handleContinue);
   server.on('clientError', onClientError);
-  return server;
+  const drain = (graceMs: number): Promise<void> =>
+    new Promise((resolve) => {
+      app.draining = true;
+      const grace = setTimeout(resolve, graceMs);
+      server.close(() => {
+        clearTimeout(grace);
+        resolve();
+      });
+      server.closeIdleConnections();
+    });
+  return Object.assign(server, { drain });
 }

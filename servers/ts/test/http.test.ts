@@ -476,3 +476,26 @@ describe('isJsonContentType', () => {
     expect(isJsonContentType('application/json; charset')).toBe(true);
   });
 });
+
+describe('drain', () => {
+  it('answers a request on a busy connection with Connection: close, then resolves once all are closed', async () => {
+    const own = createKvServer(new Store(1), DEFAULT_TIMEOUTS);
+    await new Promise<void>((resolve) => own.listen(0, '127.0.0.1', resolve));
+    const socket = connect((own.address() as AddressInfo).port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    await expect.poll(() => received).toMatch(/\{"status":"ok"\}$/);
+    // The connection is idle now; a request half sent keeps it busy while the drain begins.
+    socket.write('GET /healthz HTTP/1.1\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = Date.now();
+    const drained = own.drain(5_000);
+    socket.write('Host: x\r\n\r\n');
+    await Promise.all([drained, closed]);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(received.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
+    expect(received.split('HTTP/1.1 200 OK')[2]).toMatch(/\r\nConnection: close\r\n/);
+  });
+});
