@@ -164,7 +164,7 @@ fn json_response(status: StatusCode, body: impl Into<Body>) -> Response {
 }
 
 /// Guard extractor: the request says its body is JSON (`application/json`,
-/// any parameters, or an `application/*+json` type), else 415.
+/// any parameters), else 415.
 struct JsonContentType;
 
 impl<S: Send + Sync> FromRequestParts<S> for JsonContentType {
@@ -214,17 +214,17 @@ fn declared_length(headers: &HeaderMap) -> Option<usize> {
     headers.get(CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
 }
 
+/// `application/json` in any letter case, whatever parameters follow a `;`
+/// (RFC 8259 §11 defines none; `charset` changes nothing). Another media type
+/// whose syntax is JSON (`application/vnd.api+json`, `application/problem+json`)
+/// is not this API's: 415, as in every server (docs/kv-spec.md).
 fn is_json_content_type(value: &HeaderValue) -> bool {
-    let Ok(value) = value.to_str() else {
-        return false;
+    let bytes = value.as_bytes();
+    let essence = match bytes.iter().position(|&b| b == b';') {
+        Some(semi) => &bytes[..semi],
+        None => bytes,
     };
-    let essence = value.split(';').next().unwrap_or_default().trim();
-    let Some((kind, subtype)) = essence.split_once('/') else {
-        return false;
-    };
-    kind.eq_ignore_ascii_case("application")
-        && (subtype.eq_ignore_ascii_case("json")
-            || subtype.len() > 5 && subtype[subtype.len() - 5..].eq_ignore_ascii_case("+json"))
+    essence.trim_ascii().eq_ignore_ascii_case(b"application/json")
 }
 
 /// The `{key}` of `/kv/{key}`: one path segment, strictly percent-decoded
@@ -329,7 +329,7 @@ fn parse_put(body: &[u8]) -> Result<PutRequest<'_>, ApiError> {
     // position); the contract wants an object.
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'{') => {}
-        Some(_) => return Err(ApiError::bad_request("request body must be a JSON object")),
+        Some(_) => return Err(ApiError::bad_request("body must be a JSON object")),
         None => return Err(ApiError::bad_request("empty request body")),
     }
     let parsed: PutBody = serde_json::from_slice(body).map_err(|e| {
@@ -770,10 +770,15 @@ mod tests {
             reply.connection, None,
             "the body was read: keep-alive stays usable"
         );
+        for other_json in ["application/vnd.api+json", "application/problem+json"] {
+            send(&app, Method::POST, "/kv", Some(other_json), body)
+                .await
+                .assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        }
         for ok in [
             "application/json",
             "Application/JSON; charset=utf-8",
-            "application/vnd.api+json",
+            " application/json ;charset",
         ] {
             assert_eq!(
                 send(&app, Method::POST, "/kv", Some(ok), body).await.status,

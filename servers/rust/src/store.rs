@@ -61,10 +61,12 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// Converts a request ttl in seconds (already checked finite and > 0) to ms.
-/// Rounds up so a tiny ttl never becomes 0, which would mean "no expiry".
+/// Converts a request ttl in seconds (already checked finite and > 0) to ms:
+/// to the nearest ms, as every server does (1.1 s is 1100.0000000000002 ms in
+/// floating point, which rounding up would make 1101), but never down to 0,
+/// which would mean "no expiry".
 pub fn ttl_ms_from_secs(secs: f64) -> i64 {
-    ((secs * 1000.0).ceil() as i64).clamp(1, MAX_TTL_MS)
+    ((secs * 1000.0).round() as i64).clamp(1, MAX_TTL_MS)
 }
 
 impl Store {
@@ -248,8 +250,12 @@ mod tests {
     }
 
     #[test]
-    fn ttl_conversion_rounds_up_and_clamps() {
+    fn ttl_conversion_rounds_to_nearest_and_clamps() {
         assert_eq!(ttl_ms_from_secs(1.5), 1_500);
+        // 1.1 * 1000.0 is 1100.0000000000002: rounding up would store 1101.
+        assert_eq!(ttl_ms_from_secs(1.1), 1_100);
+        assert_eq!(ttl_ms_from_secs(3600.0004), 3_600_000);
+        assert_eq!(ttl_ms_from_secs(3600.0006), 3_600_001);
         assert_eq!(
             ttl_ms_from_secs(0.000_1),
             1,

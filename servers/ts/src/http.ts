@@ -3,7 +3,8 @@
 // Hot path (POST /kv from 1000 keep-alive connections): no closure per request. The body listeners are
 // module-level functions that keep their state on the request object itself (KvRequest, handed to node:http as
 // its IncomingMessage class), and every constant response has its headers and body built once, here.
-import { createServer, IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isUtf8 } from 'node:buffer';
+import { createServer, IncomingMessage, type Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
@@ -27,8 +28,7 @@ export const MAX_KEY_BYTES = 1024;
  * says why these values). A client must send a request's line and headers within `headerMs` of its first byte (of
  * the connection, for the first request), and the whole request within `requestMs`; a keep-alive connection with no
  * request under way is closed after `idleMs`. Node's own idle default (5 s) is far shorter: a client that reuses a
- * connection just as the server closes it gets ECONNRESET, and clients that read the `Keep-Alive: timeout=…` hint
- * (undici) close first.
+ * connection just as the server closes it gets ECONNRESET. (No `Keep-Alive: timeout=…` hint is sent: see KvResponse.)
  */
 export interface Timeouts {
   headerMs: number;
@@ -55,14 +55,33 @@ export const MAX_TARGET_BYTES = 8 * 1024;
 /** The request class node:http creates for us: IncomingMessage plus the state of reading a POST body. */
 export class KvRequest extends IncomingMessage {
   kvApp: KvApp | null = null;
-  kvRes: ServerResponse | null = null;
+  kvRes: KvResponse | null = null;
   /** The body while it is read: the first chunk alone (the usual case), or all of them once a second arrives. */
   bodyFirst: Buffer | null = null;
   bodyChunks: Buffer[] | null = null;
   bodySize = 0;
 }
 
-type Response = ServerResponse;
+/**
+ * The response class node:http creates for us. HTTP/1.1 connections are persistent unless a side says `close`
+ * (RFC 9112 §9.3), so an HTTP/1.1 answer carries no `Connection: keep-alive` and no `Keep-Alive: timeout=…` hint,
+ * which node:http adds by default (46 bytes a response that Go and Rust do not send). Removing the header keeps the
+ * connection persistent. An HTTP/1.0 client that asked to keep the connection gets `Connection: keep-alive`, which
+ * it needs, and no hint either (as from Go and Rust); an answer that closes still says `Connection: close`.
+ */
+export class KvResponse extends ServerResponse<KvRequest> {
+  constructor(req: KvRequest) {
+    super(req);
+    if (req.httpVersionMinor === 1) this.removeHeader('connection');
+  }
+
+  /** For HTTP/1.0, once node:http has decided (after construction) whether the connection stays open. */
+  sayKeepAliveTo10(): void {
+    if (this.shouldKeepAlive && this.req.httpVersionMinor === 0) this.setHeader('Connection', 'keep-alive');
+  }
+}
+
+type Response = KvResponse;
 
 /**
  * Per-connection state for pipelining. node:http emits 'request' for every pipelined request as soon as its
@@ -116,6 +135,7 @@ const NOT_FOUND = cannedError(404, 'not found');
 const KEY_NOT_FOUND = cannedError(404, 'key not found');
 const BAD_PERCENT = cannedError(400, 'key is not validly percent-encoded');
 const BAD_JSON = cannedError(400, 'body is not valid JSON');
+const BAD_UTF8 = cannedError(400, 'body is not valid JSON: it is not valid UTF-8');
 const UNSUPPORTED_TYPE = cannedError(415, 'Content-Type must be application/json');
 /** For `Expect: 100-continue`, where the body was never sent: the connection is closed all the same. */
 const TOO_LARGE = cannedError(413, `body is larger than ${MAX_BODY_BYTES} bytes (1 MiB)`, { Connection: 'close' });
@@ -204,6 +224,10 @@ export function validatePut(doc: unknown, body?: string): string | undefined {
     else if (field === 'value') hasValue = true;
     else if (field !== 'ttl') return `unknown field ${JSON.stringify(field)} (allowed: key, value, ttl)`;
   }
+  if (body !== undefined) {
+    const duplicate = duplicateMember(body);
+    if (duplicate !== undefined) return `duplicate field ${JSON.stringify(duplicate)}`;
+  }
   const { key, ttl } = doc as { key?: unknown; ttl?: unknown };
   if (!hasKey) return 'key is required';
   if (typeof key !== 'string') return 'key must be a string';
@@ -229,6 +253,81 @@ export function validatePut(doc: unknown, body?: string): string | undefined {
     return 'ttl must be a number of seconds greater than 0, or null';
   }
   return undefined;
+}
+
+/** The member names validatePut allows; JSON.parse keeps the last of two equal names, so only these can repeat. */
+const FIELD_NAMES = ['"key"', '"value"', '"ttl"'] as const;
+
+/**
+ * The first top-level member name that `body` (an object JSON.parse took) holds twice, or undefined. Parsers
+ * disagree on which duplicate wins (JSON.parse: the last), so the spec refuses them all.
+ *
+ * Fast path: only a `\u` escape can spell a letter, so a body without one that holds each allowed name at most
+ * once, quoted, anywhere, has no duplicate. Otherwise the top-level members are walked.
+ */
+export function duplicateMember(body: string): string | undefined {
+  if (!body.includes('\\u') && FIELD_NAMES.every((name) => atMostOnce(body, name))) return undefined;
+  const seen = new Set<string>();
+  for (const name of topLevelNames(body)) {
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return undefined;
+}
+
+function atMostOnce(text: string, needle: string): boolean {
+  const first = text.indexOf(needle);
+  return first === -1 || text.indexOf(needle, first + needle.length) === -1;
+}
+
+/** The decoded member names of the object `json` (valid JSON, an object), in order. */
+function topLevelNames(json: string): string[] {
+  const names: string[] = [];
+  let i = skipSpace(json, json.indexOf('{') + 1);
+  while (i < json.length && json[i] === '"') {
+    const end = stringEnd(json, i);
+    const quoted = json.slice(i, end);
+    names.push(quoted.includes('\\') ? (JSON.parse(quoted) as string) : quoted.slice(1, -1));
+    i = skipSpace(json, valueEnd(json, skipSpace(json, skipSpace(json, end) + 1)));
+    if (json[i] === ',') i = skipSpace(json, i + 1);
+  }
+  return names;
+}
+
+function skipSpace(json: string, i: number): number {
+  while (i < json.length && (json[i] === ' ' || json[i] === '\t' || json[i] === '\n' || json[i] === '\r')) i++;
+  return i;
+}
+
+/** Just past the string that starts at `json[i] === '"'`. */
+function stringEnd(json: string, i: number): number {
+  for (i++; i < json.length; i++) {
+    if (json[i] === '\\') i++;
+    else if (json[i] === '"') return i + 1;
+  }
+  return i;
+}
+
+/** Just past the value that starts at `json[i]`. */
+function valueEnd(json: string, i: number): number {
+  const first = json[i];
+  if (first === '"') return stringEnd(json, i);
+  if (first === '{' || first === '[') {
+    let depth = 0;
+    while (i < json.length) {
+      const c = json[i]!;
+      if (c === '"') {
+        i = stringEnd(json, i);
+        continue;
+      }
+      if (c === '{' || c === '[') depth++;
+      else if ((c === '}' || c === ']') && --depth === 0) return i + 1;
+      i++;
+    }
+    return i;
+  }
+  while (i < json.length && !',}] \t\n\r'.includes(json[i]!)) i++;
+  return i;
 }
 
 /** True for `application/json`, parameters (`; charset=utf-8`) and any letter case allowed. */
@@ -283,23 +382,30 @@ function onBodyData(this: KvRequest, chunk: Buffer): void {
 }
 
 function onBodyEnd(this: KvRequest): void {
-  const body =
-    this.bodyChunks !== null ? Buffer.concat(this.bodyChunks, this.bodySize).toString('utf8')
-    : this.bodyFirst !== null ? this.bodyFirst.toString('utf8')
-    : '';
+  const bytes =
+    this.bodyChunks !== null ? Buffer.concat(this.bodyChunks, this.bodySize)
+    : this.bodyFirst !== null ? this.bodyFirst
+    : Buffer.alloc(0);
   this.bodyFirst = null;
   this.bodyChunks = null;
-  this.kvApp!.put(this.kvRes!, body);
+  // JSON text is UTF-8 (RFC 8259 §8.1); decoding would silently turn bad bytes into U+FFFD, rewriting the client's key.
+  if (isUtf8(bytes)) this.kvApp!.put(this.kvRes!, bytes.toString('utf8'));
+  else send(this.kvRes!, BAD_UTF8);
   this.kvApp!.bodyDone(this.socket as KvSocket);
 }
 
 // ---- the application ----------------------------------------------------------------------------------------
 
 export class KvApp {
+  /** Set once the server stops: every answer from then on closes its connection. */
+  draining = false;
+
   constructor(private readonly store: Store) {}
 
   /** The request listener (an arrow property, so node:http can call it unbound). */
   readonly handle = (req: KvRequest, res: Response): void => {
+    if (this.draining) res.setHeader('Connection', 'close');
+    else res.sayKeepAliveTo10();
     const socket = req.socket as KvSocket;
     if (bodyPending(socket)) {
       (socket[WAITING] ??= []).push(req, res);
@@ -392,6 +498,8 @@ export class KvApp {
     if (invalid !== undefined) return sendBadRequest(res, invalid);
     const { key, value, ttl } = doc as PutBody;
     this.store.put(key, value, ttl === undefined || ttl === null ? NO_TTL : ttlSecondsToMs(ttl));
+    // A body still arriving when the server began to stop: its connection closes after this answer too.
+    if (this.draining) res.setHeader('Connection', 'close');
     res.writeHead(201, CREATED_HEADERS);
     res.end();
   }
@@ -476,17 +584,27 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(response, () => socket.destroy());
 }
 
+export interface KvServer extends Server<typeof KvRequest, typeof KvResponse> {
+  /**
+   * Stops accepting and closes idle connections; a request already under way is answered with `Connection: close`
+   * (node:http would keep a busy connection open for ever, where net/http and hyper close it after its answer).
+   * Resolves once every connection is closed, or after `graceMs`, leaving the rest to the caller.
+   */
+  drain(graceMs: number): Promise<void>;
+}
+
 /**
  * The HTTP server for `store`, not yet listening. Its 'error' events are the caller's: a failed listen is fatal,
  * while errors once listening (accept() failing, above all) are to be logged and survived.
  */
-export function createKvServer(store: Store, timeouts: Timeouts): Server<typeof KvRequest> {
+export function createKvServer(store: Store, timeouts: Timeouts): KvServer {
   const app = new KvApp(store);
-  const server = createServer<typeof KvRequest>(
+  const server = createServer<typeof KvRequest, typeof KvResponse>(
     {
       IncomingMessage: KvRequest,
-      // Node keeps an idle connection 1 s past the keep-alive timeout it advertises (`Keep-Alive: timeout=…`), so
-      // that clients reading the hint close first; ask for 1 s less, so that it closes at the spec's.
+      ServerResponse: KvResponse,
+      // Node keeps an idle connection 1 s past its keep-alive timeout (the margin it gives clients that read a
+      // `Keep-Alive: timeout=…` hint, which KvResponse does not send); ask for 1 s less, so that it closes at the spec's.
       keepAliveTimeout: Math.max(1, timeouts.idleMs - KEEP_ALIVE_OVERSHOOT_MS),
       // The headers are part of the request (and Node refuses a header timeout longer than the request timeout).
       headersTimeout: Math.min(timeouts.headerMs, timeouts.requestMs),
@@ -501,5 +619,15 @@ export function createKvServer(store: Store, timeouts: Timeouts): Server<typeof 
   server.maxHeadersCount = MAX_HEADER_FIELDS + 1;
   server.on('checkContinue', app.handleContinue);
   server.on('clientError', onClientError);
-  return server;
+  const drain = (graceMs: number): Promise<void> =>
+    new Promise((resolve) => {
+      app.draining = true;
+      const grace = setTimeout(resolve, graceMs);
+      server.close(() => {
+        clearTimeout(grace);
+        resolve();
+      });
+      server.closeIdleConnections();
+    });
+  return Object.assign(server, { drain });
 }

@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { DEFAULT_TIMEOUTS } from '../src/cli.js';
-import { createKvServer, isJsonContentType, MAX_BODY_BYTES, validatePut } from '../src/http.js';
+import { createKvServer, duplicateMember, isJsonContentType, MAX_BODY_BYTES, validatePut } from '../src/http.js';
 import { Store } from '../src/store.js';
 
 let store: Store;
@@ -342,7 +342,29 @@ describe('routing', () => {
   it('serves several requests on one keep-alive connection, pipelined', async () => {
     const reply = await raw('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /stats HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(reply.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
-    expect(reply).toMatch(/Connection: keep-alive/);
+    // HTTP/1.1 is persistent by default: no Connection or Keep-Alive header, as from Go and Rust.
+    expect(reply).not.toMatch(/\r\n(connection|keep-alive):/i);
+  });
+
+  it('tells an HTTP/1.0 keep-alive client that the connection stays open, and no more', async () => {
+    const reply = await raw('GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /healthz HTTP/1.0\r\n\r\n');
+    expect(reply.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
+    expect(reply).toMatch(/\r\nConnection: keep-alive\r\n/);
+    expect(reply).not.toMatch(/\r\nKeep-Alive:/i);
+  });
+
+  it('refuses a body that is not UTF-8 with 400, storing nothing', async () => {
+    const body = Buffer.concat([Buffer.from('{"key": "bad-'), Buffer.from([0xff, 0xfe]), Buffer.from('", "value": 1}')]);
+    const res = await fetch(`${base}/kv`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    await expectError(res, 400, /UTF-8/);
+    expect(store.stats().keys).toBe(0);
+  });
+
+  it('refuses duplicate member names with 400, however they are spelled', async () => {
+    await expectError(await post('{"key": "a", "key": "b", "value": 1}'), 400, /duplicate field "key"/);
+    await expectError(await post('{"key": "a", "value": 1, "\\u0076alue": 2}'), 400, /duplicate field "value"/);
+    expect(store.stats().keys).toBe(0);
+    expect((await post('{"key": "key", "value": {"key": "value", "ttl": "ttl"}}')).status).toBe(201);
   });
 
   it('applies pipelined requests in order: a GET right behind a POST sees its write', async () => {
@@ -428,6 +450,17 @@ describe('validatePut', () => {
   });
 });
 
+describe('duplicateMember', () => {
+  it('finds a top-level name given twice, and only at the top level', () => {
+    expect(duplicateMember('{"key":"k","value":1}')).toBeUndefined();
+    expect(duplicateMember('{"key":"k","key":"j","value":1}')).toBe('key');
+    expect(duplicateMember('{ "ttl" : 1 , "value" : [1, {"ttl": 2}], "ttl": 3 }')).toBe('ttl');
+    // The names show up again inside strings and nested objects, which the walk skips.
+    expect(duplicateMember('{"key":"key","value":{"key":"\\"key\\"","value":["value"]}}')).toBeUndefined();
+    expect(duplicateMember('{"k\\u0065y":"a","key":"b","value":1}')).toBe('key');
+  });
+});
+
 describe('isJsonContentType', () => {
   it('accepts application/json with parameters and refuses anything else', () => {
     expect(isJsonContentType('application/json')).toBe(true);
@@ -437,5 +470,32 @@ describe('isJsonContentType', () => {
     expect(isJsonContentType('')).toBe(false);
     expect(isJsonContentType('text/json')).toBe(false);
     expect(isJsonContentType('application/json-seq')).toBe(false);
+    // Another media type that happens to be JSON is not this API's (docs/kv-spec.md).
+    expect(isJsonContentType('application/vnd.api+json')).toBe(false);
+    expect(isJsonContentType('application/problem+json')).toBe(false);
+    expect(isJsonContentType('application/json; charset')).toBe(true);
+  });
+});
+
+describe('drain', () => {
+  it('answers a request on a busy connection with Connection: close, then resolves once all are closed', async () => {
+    const own = createKvServer(new Store(1), DEFAULT_TIMEOUTS);
+    await new Promise<void>((resolve) => own.listen(0, '127.0.0.1', resolve));
+    const socket = connect((own.address() as AddressInfo).port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    await expect.poll(() => received).toMatch(/\{"status":"ok"\}$/);
+    // The connection is idle now; a request half sent keeps it busy while the drain begins.
+    socket.write('GET /healthz HTTP/1.1\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = Date.now();
+    const drained = own.drain(5_000);
+    socket.write('Host: x\r\n\r\n');
+    await Promise.all([drained, closed]);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(received.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2);
+    expect(received.split('HTTP/1.1 200 OK')[2]).toMatch(/\r\nConnection: close\r\n/);
   });
 });

@@ -8,6 +8,7 @@ import { limitCases } from './limits.js';
 import { malformedCases } from './malformed.js';
 import { persistenceCases } from './persistence.js';
 import { protocolCases } from './protocol.js';
+import { responseCases } from './responses.js';
 import { reshardingCases } from './resharding.js';
 import { statsCases } from './stats.js';
 import { ttlExpiry, ttlValidation } from './ttl.js';
@@ -18,6 +19,7 @@ import { verificationCases } from './verification.js';
 export const CASE_GROUPS: CaseGroup[] = [
   cliCases,
   httpApi,
+  responseCases,
   statsCases,
   valueCases,
   keyCases,

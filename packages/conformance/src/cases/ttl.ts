@@ -43,6 +43,35 @@ export const ttlValidation: CaseGroup = {
         await expectMissing(sut, 'ttl-bad', 'GET of a key only ever sent with a bad ttl');
       },
     },
+    {
+      // docs/kv-spec.md: the nearest ms, at least 1. Rounding up instead would store 64.001 s as 64002 ms (64.001 ×
+      // 1000 is 64001.00000000001 in floating point) and 3600.0004 s as 3600001 ms; rounding down would make a ttl
+      // under 1 ms 0, "no expiry". (A ttl under 1 ms expires before a flush can show it: the unit tests check the 1.)
+      name: 'a ttl in seconds is stored as the nearest whole ms',
+      async run(sut) {
+        const cases: Array<[text: string, ms: number]> = [
+          ['64.001', 64_001],
+          ['64.007', 64_007],
+          ['3600.0004', 3_600_000],
+          ['3600.0006', 3_600_001],
+          ['100.0005', 100_001],
+          ['2.5e3', 2_500_000],
+        ];
+        for (const [i, [text]] of cases.entries()) {
+          const res = await sut.post(`{"key": "ttl-ms-${i}", "value": ${i}, "ttl": ${text}}`);
+          assert.equal(res.status, 201, `POST with ttl ${text}: ${res.status} ${res.text}`);
+        }
+        let store = new Map<string, { ttl: number }>();
+        const flushed = await eventually(3_000, async () => {
+          store = await readStore(sut.dataDir);
+          return cases.every((_, i) => store.has(`ttl-ms-${i}`));
+        });
+        assert.ok(flushed, 'the entries with a ttl never all reached the shard files (flush every 1 s)');
+        const stored = cases.map(([text], i) => `${text} s → ${store.get(`ttl-ms-${i}`)!.ttl} ms`);
+        const expected = cases.map(([text, ms]) => `${text} s → ${ms} ms`);
+        assert.deepEqual(stored, expected, 'the ttl each entry was stored with, in ms');
+      },
+    },
   ],
 };
 

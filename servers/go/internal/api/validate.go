@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"mime"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"kvbench/servers/go/internal/store"
@@ -37,14 +37,14 @@ type putRequest struct {
 	TTL   int64           // ms, store.NoExpiry for none
 }
 
-// isJSONContentType accepts application/json with any parameters
-// (e.g. charset=utf-8), matched case-insensitively.
+// isJSONContentType accepts application/json in any letter case, whatever
+// parameters follow a ';' (RFC 8259 §11 defines none; charset changes
+// nothing), so a malformed parameter is ignored too, as in the other
+// servers. Another media type whose syntax is JSON (application/vnd.api+json,
+// application/problem+json) is not this API's: 415 (docs/kv-spec.md).
 func isJSONContentType(ct string) bool {
-	if ct == "application/json" { // the common case, without parsing
-		return true
-	}
-	mt, _, err := mime.ParseMediaType(ct)
-	return err == nil && mt == "application/json"
+	essence, _, _ := strings.Cut(ct, ";")
+	return strings.EqualFold(strings.Trim(essence, " \t"), "application/json")
 }
 
 // parsePut validates a POST /kv body. Every error it returns is a 400 whose

@@ -134,7 +134,10 @@ func TestIsJSONContentType(t *testing.T) {
 		{"application/x-www-form-urlencoded", false},
 		{"application/jsonx", false},
 		{"text/json", false},
-		{"application/json; =broken", false},
+		{"application/json; =broken", true}, // parameters are ignored, well-formed or not
+		{" application/json\t;charset", true},
+		{"application/vnd.api+json", false}, // JSON syntax, another media type
+		{"application/problem+json", false},
 	}
 	for _, tt := range tests {
 		if got := isJSONContentType(tt.ct); got != tt.want {
