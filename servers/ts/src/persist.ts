@@ -3,7 +3,8 @@
 // Format (shared by every server): shard i is `<directory>/shard-<i>`, holding the shard as one compact JSON object
 // `{"<key>":{"value":V,"timestamp":MS,"ttl":MS},...}`, then "\n", then the MD5 of those JSON bytes as 32 lowercase
 // hex characters, and nothing after.
-import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
 import { md5Hex } from './hash.js';
@@ -30,20 +31,38 @@ export class ShardFileError extends Error {
 }
 
 /**
- * The file contents for a shard. Built as a string by hand rather than through an intermediate object: a key such
- * as "__proto__" would be swallowed by a plain object, and this skips one copy of the whole shard.
+ * Past this many UTF-16 units a chunk is closed and a new one started. V8 caps a string at 2^29 - 24 units (about
+ * 512 MiB of JSON), so a shard encoded as one string could never be flushed; chunks of 16 Mi units keep any shard
+ * writable while costing one extra write call per 16 MiB.
  */
-export function encodeShard(entries: ReadonlyMap<string, Entry>): string {
+const CHUNK_UNITS = 16 * 1024 * 1024;
+
+/**
+ * The file contents for a shard, as chunks to be written in order (their concatenation is the file). Built by hand
+ * rather than through an intermediate object: a key such as "__proto__" would be swallowed by a plain object, and
+ * this skips one copy of the whole shard. Synchronous, so the chunks are an exact snapshot of the shard.
+ */
+export function encodeShard(entries: ReadonlyMap<string, Entry>): string[] {
+  const chunks: string[] = [];
+  const hash = createHash('md5');
   let json = '{';
   let first = true;
   for (const [key, e] of entries) {
+    if (json.length >= CHUNK_UNITS) {
+      hash.update(json);
+      chunks.push(json);
+      json = '';
+    }
     if (!first) json += ',';
     first = false;
     json += `${JSON.stringify(key)}:{"value":${JSON.stringify(e.value)},"timestamp":${e.timestamp},"ttl":${e.ttl}}`;
   }
   json += '}';
-  // JSON.stringify escapes lone surrogates, so `json` is well-formed and hashes as the same UTF-8 bytes as written.
-  return `${json}\n${md5Hex(json)}`;
+  // JSON.stringify escapes lone surrogates, so every chunk is well-formed and hashes as the same UTF-8 bytes as
+  // written.
+  hash.update(json);
+  chunks.push(`${json}\n${hash.digest('hex')}`);
+  return chunks;
 }
 
 /** Parses a shard file, checking its MD5 first; `name` is what errors call the file. */
@@ -99,12 +118,12 @@ let tmpSeq = 0;
  * bytes are on disk before the name points at them, then rename over the old name. The temporary name starts with
  * a dot so that a leftover one never matches `shard-*` and is never loaded.
  */
-export async function writeFileAtomic(dir: string, name: string, data: string): Promise<void> {
+export async function writeFileAtomic(dir: string, name: string, data: string | readonly string[]): Promise<void> {
   const tmp = join(dir, `.${name}.${process.pid}.${++tmpSeq}.tmp`);
   try {
     const fh = await open(tmp, 'w', 0o644);
     try {
-      await fh.writeFile(data, 'utf8');
+      for (const chunk of typeof data === 'string' ? [data] : data) await fh.writeFile(chunk, 'utf8');
       await fh.sync();
     } finally {
       await fh.close();
@@ -114,6 +133,26 @@ export async function writeFileAtomic(dir: string, name: string, data: string): 
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Creates `dir` if need be and proves it can hold a new file, so that a directory no flush could write to
+ * (read-only, wrong owner) refuses the start instead of acknowledging writes that are never persisted. The probe is
+ * dot-named like a temporary file and removed at once. Throws a one-line error naming the directory.
+ */
+export async function checkWritable(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw new Error(`directory ${dir}: ${describeError(err)}`);
+  }
+  const probe = join(dir, `.write-probe-${process.pid}`);
+  try {
+    await (await open(probe, 'w')).close();
+  } catch (err) {
+    throw new Error(`directory ${dir} is not writable: ${describeError(err)}`);
+  }
+  await unlink(probe);
 }
 
 /** fsync a directory so the renames in it survive a power cut, not just a crash. */
@@ -205,11 +244,11 @@ export class Persister {
 
   private async writeShard(index: number, shard: Shard): Promise<boolean> {
     // The snapshot: cleared and serialized in one synchronous step, so a change made while the file is being
-    // written sets the flag again and is caught by the next flush.
+    // written sets the flag again and is caught by the next flush. Encoding is inside the try: whatever fails
+    // (the disk, or the encoding itself) leaves the shard dirty, to be retried.
     shard.dirty = false;
-    const data = encodeShard(shard.entries);
     try {
-      await writeFileAtomic(this.dir, shardFileName(index), data);
+      await writeFileAtomic(this.dir, shardFileName(index), encodeShard(shard.entries));
       return true;
     } catch (err) {
       shard.dirty = true;

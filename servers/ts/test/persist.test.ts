@@ -70,17 +70,27 @@ describe('encodeShard', () => {
     const json =
       '{"key-1":{"value":{"a":[1,null]},"timestamp":1700000000000,"ttl":-1},' +
       '"é":{"value":"v","timestamp":1700000000001,"ttl":1500}}';
-    const text = encodeShard(entries);
+    const text = encodeShard(entries).join('');
     expect(text).toBe(`${json}\n${md5Hex(Buffer.from(json, 'utf8'))}`);
     expect(text).toMatch(/\n[0-9a-f]{32}$/);
   });
 
   it('writes an empty shard as {}', () => {
-    expect(encodeShard(new Map())).toBe(`{}\n${md5Hex('{}')}`);
+    expect(encodeShard(new Map()).join('')).toBe(`{}\n${md5Hex('{}')}`);
+  });
+
+  it('splits a large shard into chunks that together are the one file, its MD5 over all of them', () => {
+    // 20 values of 1 MiB: past one 16 Mi-unit chunk, the way a shard past V8's ~512 MiB string limit is written.
+    const big = 'x'.repeat(1024 * 1024);
+    const entries = new Map(Array.from({ length: 20 }, (_, i) => [`k${i}`, new Entry(big, T0, NO_TTL)] as const));
+    const chunks = encodeShard(entries);
+    expect(chunks.length).toBeGreaterThan(1);
+    const decoded = decodeShard('shard-0', Buffer.from(chunks.join('')));
+    expect(decoded.map(([k]) => k)).toEqual([...entries.keys()]);
   });
 
   it('keeps a "__proto__" key as an ordinary member', () => {
-    const text = encodeShard(new Map([['__proto__', new Entry(1, T0, NO_TTL)]]));
+    const text = encodeShard(new Map([['__proto__', new Entry(1, T0, NO_TTL)]])).join('');
     const decoded = decodeShard('shard-0', Buffer.from(text));
     expect(decoded.map(([k]) => k)).toEqual(['__proto__']);
   });
@@ -92,7 +102,7 @@ describe('decodeShard', () => {
       ['a', new Entry(null, T0, NO_TTL)],
       ['b', new Entry([1, 'two'], T0 + 1, 20)],
     ]);
-    expect(decodeShard('shard-0', Buffer.from(encodeShard(entries)))).toEqual([...entries]);
+    expect(decodeShard('shard-0', Buffer.from(encodeShard(entries).join('')))).toEqual([...entries]);
   });
 
   it('reads a file written by another server, with its own JSON spacing', () => {
@@ -102,7 +112,7 @@ describe('decodeShard', () => {
   });
 
   it('refuses a file whose MD5 does not match, naming the file', () => {
-    const text = encodeShard(new Map([['k', new Entry(1, T0, NO_TTL)]])).replace('"value":1', '"value":2');
+    const text = encodeShard(new Map([['k', new Entry(1, T0, NO_TTL)]])).join('').replace('"value":1', '"value":2');
     expect(() => decodeShard('/data/shard-3', Buffer.from(text))).toThrow(ShardFileError);
     expect(() => decodeShard('/data/shard-3', Buffer.from(text))).toThrow(/^\/data\/shard-3: MD5 mismatch/);
   });
