@@ -2,6 +2,7 @@ import type { CaseGroup } from '../case.js';
 import { cliCases } from './cli.js';
 import { concurrencyCases } from './concurrency.js';
 import { corruptionCases } from './corruption.js';
+import { durabilityCases } from './durability.js';
 import { httpApi } from './http-api.js';
 import { keyCases } from './keys.js';
 import { limitCases } from './limits.js';
@@ -29,6 +30,7 @@ export const CASE_GROUPS: CaseGroup[] = [
   concurrencyCases,
   persistenceCases,
   corruptionCases,
+  durabilityCases,
   reshardingCases,
   verificationCases,
 ];
