@@ -7,6 +7,7 @@ import { httpApi } from './http-api.js';
 import { keyCases } from './keys.js';
 import { limitCases } from './limits.js';
 import { malformedCases } from './malformed.js';
+import { pathCases } from './paths.js';
 import { persistenceCases } from './persistence.js';
 import { protocolCases } from './protocol.js';
 import { reshardingCases } from './resharding.js';
@@ -25,6 +26,7 @@ export const CASE_GROUPS: CaseGroup[] = [
   ttlValidation,
   ttlExpiry,
   protocolCases,
+  pathCases,
   malformedCases,
   limitCases,
   concurrencyCases,
