@@ -55,10 +55,10 @@ export function encodeShard(entries: ReadonlyMap<string, Entry>): string[] {
     }
     if (!first) json += ',';
     first = false;
-    json += `${JSON.stringify(key)}:{"value":${JSON.stringify(e.value)},"timestamp":${e.timestamp},"ttl":${e.ttl}}`;
+    json += `${JSON.stringify(key)}:{"value":${e.value},"timestamp":${e.timestamp},"ttl":${e.ttl}}`;
   }
   json += '}';
-  // JSON.stringify escapes lone surrogates, so every chunk is well-formed and hashes as the same UTF-8 bytes as
+  // Keys go through JSON.stringify and values were stringified when stored; it escapes lone surrogates, so every chunk is well-formed and hashes as the same UTF-8 bytes as
   // written.
   hash.update(json);
   chunks.push(`${json}\n${hash.digest('hex')}`);
@@ -79,20 +79,11 @@ export function decodeShard(name: string, data: Buffer): Array<[string, Entry]> 
     throw new ShardFileError(`${name}: MD5 mismatch (file says ${stated}, contents hash to ${actual})`);
   }
 
-  let doc: unknown;
-  try {
-    doc = JSON.parse(json.toString('utf8'));
-  } catch (err) {
-    throw new ShardFileError(`${name}: bad JSON: ${(err as Error).message}`);
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new ShardFileError(`${name}: bad JSON: expected an object of entries`);
-  }
   const out: Array<[string, Entry]> = [];
-  for (const [key, raw] of Object.entries(doc)) {
+  for (const [key, raw] of members(name, json)) {
     if (
       typeof raw !== 'object' || raw === null || Array.isArray(raw) || !Object.hasOwn(raw, 'value') ||
-      !Number.isFinite(raw.timestamp) || !Number.isFinite(raw.ttl)
+      !Number.isFinite((raw as { timestamp?: unknown }).timestamp) || !Number.isFinite((raw as { ttl?: unknown }).ttl)
     ) {
       throw new ShardFileError(
         `${name}: bad entry ${JSON.stringify(key)}: expected {"value": V, "timestamp": number, "ttl": number}`,
@@ -105,9 +96,90 @@ export function decodeShard(name: string, data: Buffer): Array<[string, Entry]> 
         `${name}: the value of ${JSON.stringify(key)} is nested more than ${MAX_VALUE_DEPTH} levels deep`,
       );
     }
-    out.push([key, new Entry(fields.value, fields.timestamp, fields.ttl)]);
+    out.push([key, new Entry(JSON.stringify(fields.value), fields.timestamp, fields.ttl)]);
   }
   return out;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+function isJsonSpace(byte: number | undefined): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+function skipSpace(bytes: Buffer, at: number): number {
+  while (isJsonSpace(bytes[at])) at++;
+  return at;
+}
+
+/**
+ * Where the JSON value starting at `at` ends, found by its brackets and string quotes alone: its content is left to
+ * JSON.parse. UTF-8 continuation bytes are all >= 0x80, so they never look like a quote or a bracket.
+ */
+function valueEnd(bytes: Buffer, at: number): number {
+  let depth = 0;
+  for (let i = at; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (byte === QUOTE) {
+      for (i++; i < bytes.length && bytes[i] !== QUOTE; i++) if (bytes[i] === BACKSLASH) i++;
+      if (depth === 0) return i + 1;
+    } else if (byte === 0x7b || byte === 0x5b) {
+      depth++;
+    } else if (byte === 0x7d || byte === 0x5d) {
+      if (depth === 0) return i; // a scalar's end: the bracket of the object around it
+      if (--depth === 0) return i + 1;
+    } else if (depth === 0 && (byte === 0x2c || byte === 0x3a || isJsonSpace(byte))) {
+      return i;
+    }
+  }
+  return bytes.length;
+}
+
+/**
+ * The members of the shard's top-level JSON object, each key and entry parsed on its own. One JSON.parse of the
+ * whole file would need it as one string, and V8 caps a string at ~512 MiB: a shard any server can write would then
+ * not load here. The entries (each under the 1 MiB a request may carry) are parsed one by one instead, so the file
+ * is bounded only by the Buffer readFile gives (2 GiB).
+ */
+function* members(name: string, bytes: Buffer): Generator<[string, unknown]> {
+  const fail = (at: number, what: string): never => {
+    throw new ShardFileError(`${name}: bad JSON at byte ${at}: ${what}`);
+  };
+  const parse = (from: number, to: number): unknown => {
+    try {
+      return JSON.parse(bytes.toString('utf8', from, to));
+    } catch (err) {
+      return fail(from, (err as Error).message);
+    }
+  };
+  let at = skipSpace(bytes, 0);
+  if (bytes[at] !== 0x7b) fail(at, 'expected an object of entries');
+  at = skipSpace(bytes, at + 1);
+  if (bytes[at] === 0x7d) {
+    at = skipSpace(bytes, at + 1);
+  } else {
+    for (;;) {
+      if (bytes[at] !== QUOTE) fail(at, 'expected a key');
+      const keyEnd = valueEnd(bytes, at);
+      const key = parse(at, keyEnd) as string;
+      at = skipSpace(bytes, keyEnd);
+      if (bytes[at] !== 0x3a) fail(at, 'expected ":" after a key');
+      at = skipSpace(bytes, at + 1);
+      const entryEnd = valueEnd(bytes, at);
+      yield [key, parse(at, entryEnd)];
+      at = skipSpace(bytes, entryEnd);
+      if (bytes[at] === 0x2c) {
+        at = skipSpace(bytes, at + 1);
+      } else if (bytes[at] === 0x7d) {
+        at = skipSpace(bytes, at + 1);
+        break;
+      } else {
+        fail(at, 'expected "," or "}" after an entry');
+      }
+    }
+  }
+  if (at !== bytes.length) fail(at, 'more after the object of entries');
 }
 
 let tmpSeq = 0;
