@@ -100,7 +100,9 @@ pub fn decode_shard(bytes: &[u8]) -> Result<HashMap<String, DiskEntry>, DecodeEr
         .ok_or(DecodeError::MissingHash)?;
     let (json, stored) = (&bytes[..newline], &bytes[newline + 1..]);
     let computed = format!("{:x}", md5::compute(json));
-    if !stored.eq_ignore_ascii_case(computed.as_bytes()) {
+    // Exactly the spec's 32 lowercase hex characters, as every server reads it:
+    // an upper-case MD5 is refused like any other mismatch.
+    if stored != computed.as_bytes() {
         return Err(DecodeError::HashMismatch {
             stored: String::from_utf8_lossy(stored).into_owned(),
             computed,
@@ -132,6 +134,18 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Creates `dir` if need be and proves it can hold a new file, so that a
+/// directory no flush could write to (read-only, wrong owner) refuses the
+/// start instead of acknowledging writes that are never persisted. The probe
+/// is dot-named like a temporary file and removed at once.
+pub fn check_writable(dir: &Path) -> Result<(), String> {
+    fs::create_dir_all(dir).map_err(|e| format!("directory {}: {e}", dir.display()))?;
+    let probe = dir.join(format!(".write-probe-{}", std::process::id()));
+    File::create(&probe)
+        .map_err(|e| format!("directory {} is not writable: {e}", dir.display()))?;
+    fs::remove_file(&probe).map_err(|e| format!("directory {}: {e}", dir.display()))
 }
 
 /// Makes renames in `dir` durable.

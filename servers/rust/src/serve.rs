@@ -25,6 +25,7 @@ use pin_project_lite::pin_project;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use crate::http;
 use crate::listener::ReportingListener;
@@ -50,13 +51,16 @@ pub struct Timeouts {
 }
 
 /// Serves `app` on `listener` until `stop` resolves, then stops accepting,
-/// lets every connection finish the request it is on, and returns once all
-/// are closed.
+/// lets every connection finish the request it is on for up to `grace`, and
+/// returns once all are closed. A connection still busy after `grace` is
+/// aborted, unanswered: the caller's final flush comes next, and a write
+/// answered after it would be acknowledged and lost.
 pub async fn serve(
     mut listener: ReportingListener,
     app: Router,
     timeouts: Timeouts,
     stop: impl Future<Output = ()>,
+    grace: Duration,
 ) {
     // The headers are part of the request.
     let header = timeouts.header.min(timeouts.request);
@@ -66,14 +70,16 @@ pub async fn serve(
     http.max_header_size(MAX_HEADER_BYTES)
         .max_buf_size(MAX_BUFFER_BYTES)
         .header_read_timeout(header);
-    // Sent once to ask every connection to finish; each connection holds a
-    // `closed` receiver, so the sender's `closed()` says when all are gone.
+    // Sent once to ask every connection to finish the request it is on.
     let (stop_tx, stop_rx) = watch::channel(());
-    let (closed_tx, closed_rx) = watch::channel(());
+    // Owned, not detached: a task outliving the grace is aborted below.
+    let mut connections = JoinSet::new();
     let mut stop = pin!(stop);
     loop {
         let stream = tokio::select! {
             (stream, _) = listener.accept() => stream,
+            // Reaps finished connections, so the set holds only live ones.
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
             () = &mut stop => break,
         };
         let connection = Connection {
@@ -82,14 +88,19 @@ pub async fn serve(
             header,
             idle: timeouts.idle,
             stop: stop_rx.clone(),
-            _closed: closed_rx.clone(),
         };
-        tokio::spawn(connection.run(stream));
+        connections.spawn(connection.run(stream));
     }
     drop(listener);
-    drop(closed_rx);
     let _ = stop_tx.send(());
-    closed_tx.closed().await;
+    let drained = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(grace, drained).await.is_err() {
+        eprintln!(
+            "shutdown: {} connection(s) still busy after {grace:?}; closed unanswered",
+            connections.len()
+        );
+        connections.shutdown().await;
+    }
 }
 
 struct Connection {
@@ -98,7 +109,6 @@ struct Connection {
     header: Duration,
     idle: Duration,
     stop: watch::Receiver<()>,
-    _closed: watch::Receiver<()>,
 }
 
 /// hyper answers the HTTP/2 preface with nothing: it closes the connection.
@@ -441,6 +451,7 @@ content-length: 0\r\ndate: Wed, 02 Dec 2026 01:00:00 GMT\r\n\r\n";
             async move {
                 let _ = stop_rx.changed().await;
             },
+            Duration::from_secs(1),
         ));
         (addr, stop_tx)
     }

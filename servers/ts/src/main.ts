@@ -1,5 +1,4 @@
 // Wiring: flags, load, HTTP server, the flush and sweep timers, and the signals that stop it all cleanly.
-import { mkdir } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseCli, UsageError, USAGE, type Config } from './cli.js';
 import { createKvServer } from './http.js';
 import { describeError, logToStderr, RateLimitedLogger, type Logger } from './log.js';
-import { loadStore, Persister } from './persist.js';
+import { checkWritable, loadStore, Persister } from './persist.js';
 import { Store } from './store.js';
 
 /**
@@ -37,8 +36,11 @@ export interface Running {
 /** Starts a server for `config`. Rejects (with the file named) if --load finds a bad shard file. */
 export async function start(config: Config, log: Logger = logToStderr): Promise<Running> {
   const store = new Store(config.shards);
+  await checkWritable(config.directory);
   if (config.load) await loadStore(store, config.directory);
-  await mkdir(config.directory, { recursive: true });
+  // The process owns its directory (spec, "Disk format"): the first flush rewrites every shard file, loaded or not,
+  // and prunes the rest, so files this start did not load are never brought back by a later --load.
+  store.markAllDirty();
 
   const persister = new Persister(store, config.directory, log);
   const server = createKvServer(store, config.timeouts);

@@ -3,7 +3,8 @@
 // Format (shared by every server): shard i is `<directory>/shard-<i>`, holding the shard as one compact JSON object
 // `{"<key>":{"value":V,"timestamp":MS,"ttl":MS},...}`, then "\n", then the MD5 of those JSON bytes as 32 lowercase
 // hex characters, and nothing after.
-import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
 import { md5Hex } from './hash.js';
@@ -30,20 +31,38 @@ export class ShardFileError extends Error {
 }
 
 /**
- * The file contents for a shard. Built as a string by hand rather than through an intermediate object: a key such
- * as "__proto__" would be swallowed by a plain object, and this skips one copy of the whole shard.
+ * Past this many UTF-16 units a chunk is closed and a new one started. V8 caps a string at 2^29 - 24 units (about
+ * 512 MiB of JSON), so a shard encoded as one string could never be flushed; chunks of 16 Mi units keep any shard
+ * writable while costing one extra write call per 16 MiB.
  */
-export function encodeShard(entries: ReadonlyMap<string, Entry>): string {
+const CHUNK_UNITS = 16 * 1024 * 1024;
+
+/**
+ * The file contents for a shard, as chunks to be written in order (their concatenation is the file). Built by hand
+ * rather than through an intermediate object: a key such as "__proto__" would be swallowed by a plain object, and
+ * this skips one copy of the whole shard. Synchronous, so the chunks are an exact snapshot of the shard.
+ */
+export function encodeShard(entries: ReadonlyMap<string, Entry>): string[] {
+  const chunks: string[] = [];
+  const hash = createHash('md5');
   let json = '{';
   let first = true;
   for (const [key, e] of entries) {
+    if (json.length >= CHUNK_UNITS) {
+      hash.update(json);
+      chunks.push(json);
+      json = '';
+    }
     if (!first) json += ',';
     first = false;
-    json += `${JSON.stringify(key)}:{"value":${JSON.stringify(e.value)},"timestamp":${e.timestamp},"ttl":${e.ttl}}`;
+    json += `${JSON.stringify(key)}:{"value":${e.value},"timestamp":${e.timestamp},"ttl":${e.ttl}}`;
   }
   json += '}';
-  // JSON.stringify escapes lone surrogates, so `json` is well-formed and hashes as the same UTF-8 bytes as written.
-  return `${json}\n${md5Hex(json)}`;
+  // Keys go through JSON.stringify and values were stringified when stored; it escapes lone surrogates, so every chunk is well-formed and hashes as the same UTF-8 bytes as
+  // written.
+  hash.update(json);
+  chunks.push(`${json}\n${hash.digest('hex')}`);
+  return chunks;
 }
 
 /** Parses a shard file, checking its MD5 first; `name` is what errors call the file. */
@@ -60,20 +79,11 @@ export function decodeShard(name: string, data: Buffer): Array<[string, Entry]> 
     throw new ShardFileError(`${name}: MD5 mismatch (file says ${stated}, contents hash to ${actual})`);
   }
 
-  let doc: unknown;
-  try {
-    doc = JSON.parse(json.toString('utf8'));
-  } catch (err) {
-    throw new ShardFileError(`${name}: bad JSON: ${(err as Error).message}`);
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new ShardFileError(`${name}: bad JSON: expected an object of entries`);
-  }
   const out: Array<[string, Entry]> = [];
-  for (const [key, raw] of Object.entries(doc)) {
+  for (const [key, raw] of members(name, json)) {
     if (
       typeof raw !== 'object' || raw === null || Array.isArray(raw) || !Object.hasOwn(raw, 'value') ||
-      !Number.isFinite(raw.timestamp) || !Number.isFinite(raw.ttl)
+      !Number.isFinite((raw as { timestamp?: unknown }).timestamp) || !Number.isFinite((raw as { ttl?: unknown }).ttl)
     ) {
       throw new ShardFileError(
         `${name}: bad entry ${JSON.stringify(key)}: expected {"value": V, "timestamp": number, "ttl": number}`,
@@ -86,9 +96,90 @@ export function decodeShard(name: string, data: Buffer): Array<[string, Entry]> 
         `${name}: the value of ${JSON.stringify(key)} is nested more than ${MAX_VALUE_DEPTH} levels deep`,
       );
     }
-    out.push([key, new Entry(fields.value, fields.timestamp, fields.ttl)]);
+    out.push([key, new Entry(JSON.stringify(fields.value), fields.timestamp, fields.ttl)]);
   }
   return out;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+function isJsonSpace(byte: number | undefined): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+function skipSpace(bytes: Buffer, at: number): number {
+  while (isJsonSpace(bytes[at])) at++;
+  return at;
+}
+
+/**
+ * Where the JSON value starting at `at` ends, found by its brackets and string quotes alone: its content is left to
+ * JSON.parse. UTF-8 continuation bytes are all >= 0x80, so they never look like a quote or a bracket.
+ */
+function valueEnd(bytes: Buffer, at: number): number {
+  let depth = 0;
+  for (let i = at; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (byte === QUOTE) {
+      for (i++; i < bytes.length && bytes[i] !== QUOTE; i++) if (bytes[i] === BACKSLASH) i++;
+      if (depth === 0) return i + 1;
+    } else if (byte === 0x7b || byte === 0x5b) {
+      depth++;
+    } else if (byte === 0x7d || byte === 0x5d) {
+      if (depth === 0) return i; // a scalar's end: the bracket of the object around it
+      if (--depth === 0) return i + 1;
+    } else if (depth === 0 && (byte === 0x2c || byte === 0x3a || isJsonSpace(byte))) {
+      return i;
+    }
+  }
+  return bytes.length;
+}
+
+/**
+ * The members of the shard's top-level JSON object, each key and entry parsed on its own. One JSON.parse of the
+ * whole file would need it as one string, and V8 caps a string at ~512 MiB: a shard any server can write would then
+ * not load here. The entries (each under the 1 MiB a request may carry) are parsed one by one instead, so the file
+ * is bounded only by the Buffer readFile gives (2 GiB).
+ */
+function* members(name: string, bytes: Buffer): Generator<[string, unknown]> {
+  const fail = (at: number, what: string): never => {
+    throw new ShardFileError(`${name}: bad JSON at byte ${at}: ${what}`);
+  };
+  const parse = (from: number, to: number): unknown => {
+    try {
+      return JSON.parse(bytes.toString('utf8', from, to));
+    } catch (err) {
+      return fail(from, (err as Error).message);
+    }
+  };
+  let at = skipSpace(bytes, 0);
+  if (bytes[at] !== 0x7b) fail(at, 'expected an object of entries');
+  at = skipSpace(bytes, at + 1);
+  if (bytes[at] === 0x7d) {
+    at = skipSpace(bytes, at + 1);
+  } else {
+    for (;;) {
+      if (bytes[at] !== QUOTE) fail(at, 'expected a key');
+      const keyEnd = valueEnd(bytes, at);
+      const key = parse(at, keyEnd) as string;
+      at = skipSpace(bytes, keyEnd);
+      if (bytes[at] !== 0x3a) fail(at, 'expected ":" after a key');
+      at = skipSpace(bytes, at + 1);
+      const entryEnd = valueEnd(bytes, at);
+      yield [key, parse(at, entryEnd)];
+      at = skipSpace(bytes, entryEnd);
+      if (bytes[at] === 0x2c) {
+        at = skipSpace(bytes, at + 1);
+      } else if (bytes[at] === 0x7d) {
+        at = skipSpace(bytes, at + 1);
+        break;
+      } else {
+        fail(at, 'expected "," or "}" after an entry');
+      }
+    }
+  }
+  if (at !== bytes.length) fail(at, 'more after the object of entries');
 }
 
 let tmpSeq = 0;
@@ -99,12 +190,12 @@ let tmpSeq = 0;
  * bytes are on disk before the name points at them, then rename over the old name. The temporary name starts with
  * a dot so that a leftover one never matches `shard-*` and is never loaded.
  */
-export async function writeFileAtomic(dir: string, name: string, data: string): Promise<void> {
+export async function writeFileAtomic(dir: string, name: string, data: string | readonly string[]): Promise<void> {
   const tmp = join(dir, `.${name}.${process.pid}.${++tmpSeq}.tmp`);
   try {
     const fh = await open(tmp, 'w', 0o644);
     try {
-      await fh.writeFile(data, 'utf8');
+      for (const chunk of typeof data === 'string' ? [data] : data) await fh.writeFile(chunk, 'utf8');
       await fh.sync();
     } finally {
       await fh.close();
@@ -114,6 +205,26 @@ export async function writeFileAtomic(dir: string, name: string, data: string): 
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Creates `dir` if need be and proves it can hold a new file, so that a directory no flush could write to
+ * (read-only, wrong owner) refuses the start instead of acknowledging writes that are never persisted. The probe is
+ * dot-named like a temporary file and removed at once. Throws a one-line error naming the directory.
+ */
+export async function checkWritable(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw new Error(`directory ${dir}: ${describeError(err)}`);
+  }
+  const probe = join(dir, `.write-probe-${process.pid}`);
+  try {
+    await (await open(probe, 'w')).close();
+  } catch (err) {
+    throw new Error(`directory ${dir} is not writable: ${describeError(err)}`);
+  }
+  await unlink(probe);
 }
 
 /** fsync a directory so the renames in it survive a power cut, not just a crash. */
@@ -205,11 +316,11 @@ export class Persister {
 
   private async writeShard(index: number, shard: Shard): Promise<boolean> {
     // The snapshot: cleared and serialized in one synchronous step, so a change made while the file is being
-    // written sets the flag again and is caught by the next flush.
+    // written sets the flag again and is caught by the next flush. Encoding is inside the try: whatever fails
+    // (the disk, or the encoding itself) leaves the shard dirty, to be retried.
     shard.dirty = false;
-    const data = encodeShard(shard.entries);
     try {
-      await writeFileAtomic(this.dir, shardFileName(index), data);
+      await writeFileAtomic(this.dir, shardFileName(index), encodeShard(shard.entries));
       return true;
     } catch (err) {
       shard.dirty = true;

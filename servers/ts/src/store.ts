@@ -8,10 +8,14 @@ import { shardIndex } from './hash.js';
 /** `ttl` value meaning "never expires", as on disk. */
 export const NO_TTL = -1;
 
-/** A stored value. A class, not object literals, so V8 keeps one hidden class for every entry. */
+/**
+ * A stored entry. A class, not object literals, so V8 keeps one hidden class for every entry. The value is kept as
+ * its compact JSON text, as the Go and Rust servers keep its bytes: GET and the flush copy it, never serialize it.
+ */
 export class Entry {
   constructor(
-    public value: unknown,
+    /** The value as compact JSON text. */
+    public value: string,
     /** ms since the Unix epoch, at write */
     public timestamp: number,
     /** ms, or NO_TTL */
@@ -37,8 +41,8 @@ export function ttlSecondsToMs(seconds: number): number {
 
 /**
  * The deepest nesting of arrays and objects a value may have. JSON.parse takes any depth, but JSON.stringify
- * recurses and throws a RangeError past a few thousand levels, and every stored value is stringified again by GET
- * and by the flush. 512 is far below where that happens and far above what a real value needs.
+ * recurses and throws a RangeError past a few thousand levels, and every value is stringified once into the text the
+ * store keeps (at POST and at load). 512 is far below where that happens and far above what a real value needs.
  */
 export const MAX_VALUE_DEPTH = 512;
 
@@ -126,8 +130,8 @@ export class Store {
     return this.shards[shardIndex(key, this.shardCount)]!;
   }
 
-  /** Stores `value` under `key`; `ttlMs` is NO_TTL or a positive number of ms. */
-  put(key: string, value: unknown, ttlMs: number, now: number = Date.now()): void {
+  /** Stores `value` (compact JSON text) under `key`; `ttlMs` is NO_TTL or a positive number of ms. */
+  put(key: string, value: string, ttlMs: number, now: number = Date.now()): void {
     const shard = this.shardOf(key);
     const existing = shard.entries.get(key);
     if (existing === undefined) {

@@ -72,7 +72,7 @@ describe('POST /kv', () => {
     expect(res.status).toBe(201);
     expect(await res.text()).toBe('');
     expect(res.headers.get('content-length')).toBe('0');
-    expect(store.get('key-42')?.value).toBe(17);
+    expect(store.get('key-42')?.value).toBe(JSON.stringify(17));
     expect(store.get('key-42')?.ttl).toBe(1500);
   });
 
@@ -84,7 +84,12 @@ describe('POST /kv', () => {
   ])('accepts %s as a value', async (_what, value) => {
     const res = await post(JSON.stringify({ key: 'k', value }));
     expect(res.status).toBe(201);
-    expect(store.get('k')?.value).toEqual(value);
+    expect(store.get('k')?.value).toEqual(JSON.stringify(value));
+  });
+
+  it('keeps the value as its compact JSON text, whitespace of the body dropped', async () => {
+    expect((await post('{"key":"k","value": [ 1, {"a" : "x y"} ] }')).status).toBe(201);
+    expect(store.get('k')?.value).toBe('[1,{"a":"x y"}]');
   });
 
   it('accepts an absent ttl, a null ttl and a fractional one', async () => {
@@ -242,33 +247,38 @@ describe('POST /kv', () => {
       req.flushHeaders();
     });
     expect(status).toBe(201);
-    expect(store.get('k')?.value).toBe('v');
+    expect(store.get('k')?.value).toBe(JSON.stringify('v'));
   });
 });
 
 describe('GET /kv/{key}', () => {
   it('answers 200 {"value": V}', async () => {
-    store.put('k', { a: 1 }, -1);
+    store.put('k', JSON.stringify({ a: 1 }), -1);
     const res = await fetch(`${base}/kv/k`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json');
     expect(await res.json()).toEqual({ value: { a: 1 } });
   });
 
+  it('sends the stored text as it is, without serializing a value again', async () => {
+    store.put('k', '[1.50,"\\u00e9"]', -1); // not what JSON.stringify would make of it: proof that GET copies
+    expect(await (await fetch(`${base}/kv/k`)).text()).toBe('{"value":[1.50,"\\u00e9"]}');
+  });
+
   it('returns a null value as {"value":null}', async () => {
-    store.put('k', null, -1);
+    store.put('k', JSON.stringify(null), -1);
     expect(await (await fetch(`${base}/kv/k`)).text()).toBe('{"value":null}');
   });
 
   it('percent-decodes the key, so a%2Fb reads the key a/b', async () => {
-    store.put('a/b', 1, -1);
-    store.put('ü ?', 2, -1);
+    store.put('a/b', JSON.stringify(1), -1);
+    store.put('ü ?', JSON.stringify(2), -1);
     expect(await (await fetch(`${base}/kv/a%2Fb`)).json()).toEqual({ value: 1 });
     expect(await (await fetch(`${base}/kv/${encodeURIComponent('ü ?')}`)).json()).toEqual({ value: 2 });
   });
 
   it('answers 404 for a missing key and for an expired one not yet swept', async () => {
-    store.put('old', 1, 10, Date.now() - 1000);
+    store.put('old', JSON.stringify(1), 10, Date.now() - 1000);
     await expectError(await fetch(`${base}/kv/missing`), 404);
     await expectError(await fetch(`${base}/kv/old`), 404);
     expect(store.stats().keys).toBe(1);
@@ -282,7 +292,7 @@ describe('GET /kv/{key}', () => {
 
 describe('DELETE /kv/{key}', () => {
   it('answers 204 whether or not the key existed', async () => {
-    store.put('a/b', 1, -1);
+    store.put('a/b', JSON.stringify(1), -1);
     const res = await fetch(`${base}/kv/a%2Fb`, { method: 'DELETE' });
     expect(res.status).toBe(204);
     expect(store.get('a/b')).toBeUndefined();
@@ -302,8 +312,8 @@ describe('GET /healthz and GET /stats', () => {
   });
 
   it('counts entries per shard, expired ones not yet swept included', async () => {
-    store.put('key-1', 1, -1);
-    store.put('key-42', 1, 10, Date.now() - 1000);
+    store.put('key-1', JSON.stringify(1), -1);
+    store.put('key-42', JSON.stringify(1), 10, Date.now() - 1000);
     const res = await fetch(`${base}/stats`);
     expect(res.headers.get('content-type')).toBe('application/json');
     expect(await res.json()).toEqual({ keys: 2, shards: [0, 0, 0, 1, 1] });

@@ -64,23 +64,33 @@ async function shardFiles(): Promise<string[]> {
 describe('encodeShard', () => {
   it('writes compact JSON, a newline, then the MD5 of the JSON bytes, and nothing after', () => {
     const entries = new Map([
-      ['key-1', new Entry({ a: [1, null] }, 1700000000000, NO_TTL)],
-      ['é', new Entry('v', 1700000000001, 1500)],
+      ['key-1', new Entry(JSON.stringify({ a: [1, null] }), 1700000000000, NO_TTL)],
+      ['é', new Entry(JSON.stringify('v'), 1700000000001, 1500)],
     ]);
     const json =
       '{"key-1":{"value":{"a":[1,null]},"timestamp":1700000000000,"ttl":-1},' +
       '"é":{"value":"v","timestamp":1700000000001,"ttl":1500}}';
-    const text = encodeShard(entries);
+    const text = encodeShard(entries).join('');
     expect(text).toBe(`${json}\n${md5Hex(Buffer.from(json, 'utf8'))}`);
     expect(text).toMatch(/\n[0-9a-f]{32}$/);
   });
 
   it('writes an empty shard as {}', () => {
-    expect(encodeShard(new Map())).toBe(`{}\n${md5Hex('{}')}`);
+    expect(encodeShard(new Map()).join('')).toBe(`{}\n${md5Hex('{}')}`);
+  });
+
+  it('splits a large shard into chunks that together are the one file, its MD5 over all of them', () => {
+    // 20 values of 1 MiB: past one 16 Mi-unit chunk, the way a shard past V8's ~512 MiB string limit is written.
+    const big = 'x'.repeat(1024 * 1024);
+    const entries = new Map(Array.from({ length: 20 }, (_, i) => [`k${i}`, new Entry(JSON.stringify(big), T0, NO_TTL)] as const));
+    const chunks = encodeShard(entries);
+    expect(chunks.length).toBeGreaterThan(1);
+    const decoded = decodeShard('shard-0', Buffer.from(chunks.join('')));
+    expect(decoded.map(([k]) => k)).toEqual([...entries.keys()]);
   });
 
   it('keeps a "__proto__" key as an ordinary member', () => {
-    const text = encodeShard(new Map([['__proto__', new Entry(1, T0, NO_TTL)]]));
+    const text = encodeShard(new Map([['__proto__', new Entry(JSON.stringify(1), T0, NO_TTL)]])).join('');
     const decoded = decodeShard('shard-0', Buffer.from(text));
     expect(decoded.map(([k]) => k)).toEqual(['__proto__']);
   });
@@ -89,20 +99,28 @@ describe('encodeShard', () => {
 describe('decodeShard', () => {
   it('reads back what encodeShard wrote', () => {
     const entries = new Map([
-      ['a', new Entry(null, T0, NO_TTL)],
-      ['b', new Entry([1, 'two'], T0 + 1, 20)],
+      ['a', new Entry(JSON.stringify(null), T0, NO_TTL)],
+      ['b', new Entry(JSON.stringify([1, 'two']), T0 + 1, 20)],
     ]);
-    expect(decodeShard('shard-0', Buffer.from(encodeShard(entries)))).toEqual([...entries]);
+    expect(decodeShard('shard-0', Buffer.from(encodeShard(entries).join('')))).toEqual([...entries]);
   });
 
   it('reads a file written by another server, with its own JSON spacing', () => {
     const json = '{ "k": { "ttl": 5000, "value": {"x": 1}, "timestamp": 1700000000000 } }';
     const entries = decodeShard('shard-2', Buffer.from(`${json}\n${md5Hex(json)}`));
-    expect(entries).toEqual([['k', new Entry({ x: 1 }, 1700000000000, 5000)]]);
+    expect(entries).toEqual([['k', new Entry(JSON.stringify({ x: 1 }), 1700000000000, 5000)]]);
+  });
+
+  it('reads keys and entries holding quotes, escapes, brackets and non-ASCII text', () => {
+    const entries = new Map([
+      ['a"}{,:b\\', new Entry(JSON.stringify({ s: 'x"]}\\', n: [1, { é: '€' }] }), T0, NO_TTL)],
+      ['__proto__', new Entry(JSON.stringify('"'), T0, 7)],
+    ]);
+    expect(decodeShard('shard-0', Buffer.from(encodeShard(entries).join('')))).toEqual([...entries]);
   });
 
   it('refuses a file whose MD5 does not match, naming the file', () => {
-    const text = encodeShard(new Map([['k', new Entry(1, T0, NO_TTL)]])).replace('"value":1', '"value":2');
+    const text = encodeShard(new Map([['k', new Entry(JSON.stringify(1), T0, NO_TTL)]])).join('').replace('"value":1', '"value":2');
     expect(() => decodeShard('/data/shard-3', Buffer.from(text))).toThrow(ShardFileError);
     expect(() => decodeShard('/data/shard-3', Buffer.from(text))).toThrow(/^\/data\/shard-3: MD5 mismatch/);
   });
@@ -124,6 +142,14 @@ describe('decodeShard', () => {
     ['an entry without a value', file('{"k":{"timestamp":1,"ttl":-1}}')],
     ['a string timestamp', file('{"k":{"value":1,"timestamp":"1","ttl":-1}}')],
     ['a value nested 513 levels deep', file(`{"k":{"value":${deep},"timestamp":1,"ttl":-1}}`)],
+    // What JSON.parse of the whole file refused, the entry-by-entry parse must refuse too.
+    ['a trailing comma', file('{"k":{"value":1,"timestamp":1,"ttl":-1},}')],
+    ['two members without a comma', file('{"a":{"value":1,"timestamp":1,"ttl":-1} "b":{"value":1,"timestamp":1,"ttl":-1}}')],
+    ['a key that is not a string', file('{k:{"value":1,"timestamp":1,"ttl":-1}}')],
+    ['a missing entry', file('{"k":}')],
+    ['an unterminated string', file('{"k":{"value":"x,"timestamp":1,"ttl":-1}}')],
+    ['something after the object', file('{}{}')],
+    ['an empty file body', file('')],
   ])('refuses a file with %s, naming the file', (_what, text) => {
     expect(() => decodeShard('shard-9', Buffer.from(text))).toThrow(/^shard-9: /);
   });
@@ -155,7 +181,7 @@ describe('Persister', () => {
   it('writes only the shards that changed since the last flush', async () => {
     const store = new Store(5);
     const persister = new Persister(store, dir, log);
-    store.put('key-1', 1, NO_TTL); // shard 3
+    store.put('key-1', JSON.stringify(1), NO_TTL); // shard 3
     expect(await persister.flush()).toBe(true);
     expect(await shardFiles()).toEqual(['shard-3']);
 
@@ -163,7 +189,7 @@ describe('Persister', () => {
     expect(await persister.flush()).toBe(true);
     expect(fsWatch.calls).toEqual([]);
 
-    store.put('key-42', 2, NO_TTL); // shard 4
+    store.put('key-42', JSON.stringify(2), NO_TTL); // shard 4
     await persister.flush();
     expect(fsWatch.calls.filter((c) => c.startsWith('rename'))).toEqual([expect.stringMatching(/-> shard-4$/)]);
   });
@@ -171,20 +197,20 @@ describe('Persister', () => {
   it('flushes a value changed to one of the same size (the blog only flushed on a change in size)', async () => {
     const store = new Store(5);
     const persister = new Persister(store, dir, log);
-    store.put('key-1', 'aaaa', NO_TTL);
+    store.put('key-1', JSON.stringify('aaaa'), NO_TTL);
     await persister.flush();
-    store.put('key-1', 'bbbb', NO_TTL);
+    store.put('key-1', JSON.stringify('bbbb'), NO_TTL);
     await persister.flush();
     const reloaded = new Store(5);
     await loadStore(reloaded, dir);
-    expect(reloaded.get('key-1')?.value).toBe('bbbb');
+    expect(reloaded.get('key-1')?.value).toBe(JSON.stringify('bbbb'));
   });
 
   it('flushes deletes and sweeps, even when they empty a shard', async () => {
     const store = new Store(5);
     const persister = new Persister(store, dir, log);
-    store.put('key-1', 1, NO_TTL, T0);
-    store.put('key-42', 2, 10, T0);
+    store.put('key-1', JSON.stringify(1), NO_TTL, T0);
+    store.put('key-42', JSON.stringify(2), 10, T0);
     await persister.flush();
     store.delete('key-1');
     store.sweep(T0 + 11);
@@ -197,7 +223,7 @@ describe('Persister', () => {
   it('logs a failed write with the system error text and retries it on the next flush', async () => {
     const store = new Store(5);
     const persister = new Persister(store, dir, log);
-    store.put('key-1', 1, NO_TTL);
+    store.put('key-1', JSON.stringify(1), NO_TTL);
     fsWatch.failOpen = emfile(join(dir, '.shard-3.tmp'));
     expect(await persister.flush()).toBe(false);
     expect(logged).toEqual([`flush shard-3: EMFILE: too many open files, open '${join(dir, '.shard-3.tmp')}'`]);
@@ -211,7 +237,7 @@ describe('Persister', () => {
   it('never writes a shard twice at once: a flush requested during one joins it', async () => {
     const store = new Store(5);
     const persister = new Persister(store, dir, log);
-    store.put('key-1', 1, NO_TTL);
+    store.put('key-1', JSON.stringify(1), NO_TTL);
     const a = persister.flush();
     const b = persister.flush();
     expect(b).toBe(a);
@@ -224,7 +250,7 @@ describe('Persister', () => {
 describe('loadStore', () => {
   async function writeStore(shards: number, keys: number): Promise<Store> {
     const store = new Store(shards);
-    for (let i = 0; i < keys; i++) store.put(`key-${i}`, { n: i }, NO_TTL);
+    for (let i = 0; i < keys; i++) store.put(`key-${i}`, JSON.stringify({ n: i }), NO_TTL);
     await new Persister(store, dir, log).flush();
     return store;
   }
@@ -233,7 +259,7 @@ describe('loadStore', () => {
     await writeStore(5, 50);
     const store = new Store(5);
     expect(await loadStore(store, dir)).toEqual({ files: 5, loaded: 50, expired: 0 });
-    for (let i = 0; i < 50; i++) expect(store.get(`key-${i}`)?.value).toEqual({ n: i });
+    for (let i = 0; i < 50; i++) expect(store.get(`key-${i}`)?.value).toEqual(JSON.stringify({ n: i }));
   });
 
   it('places every entry by the current shard count when written with 5 and loaded with 8', async () => {
@@ -242,7 +268,7 @@ describe('loadStore', () => {
     await loadStore(store, dir);
     expect(store.stats().keys).toBe(50);
     const reference = new Store(8);
-    for (let i = 0; i < 50; i++) reference.put(`key-${i}`, i, NO_TTL);
+    for (let i = 0; i < 50; i++) reference.put(`key-${i}`, JSON.stringify(i), NO_TTL);
     expect(store.stats()).toEqual(reference.stats());
   });
 
@@ -261,8 +287,8 @@ describe('loadStore', () => {
 
   it('drops expired entries', async () => {
     const store = new Store(2);
-    store.put('old', 1, 1000, Date.now() - 5000);
-    store.put('live', 2, 60_000);
+    store.put('old', JSON.stringify(1), 1000, Date.now() - 5000);
+    store.put('live', JSON.stringify(2), 60_000);
     await new Persister(store, dir, log).flush();
     const loaded = new Store(2);
     expect(await loadStore(loaded, dir)).toMatchObject({ loaded: 1, expired: 1 });

@@ -18,23 +18,23 @@ const T0 = 1_700_000_000_000;
 describe('Store', () => {
   it('puts each key in the shard its CRC-32 picks', () => {
     const store = new Store(5);
-    store.put('key-1', 1, NO_TTL, T0);
-    expect(store.shards[3]!.entries.get('key-1')?.value).toBe(1);
+    store.put('key-1', JSON.stringify(1), NO_TTL, T0);
+    expect(store.shards[3]!.entries.get('key-1')?.value).toBe(JSON.stringify(1));
     expect(store.stats()).toEqual({ keys: 1, shards: [0, 0, 0, 1, 0] });
   });
 
   it('returns what was put, any JSON value included null', () => {
     const store = new Store(3);
     for (const value of [null, 0, 'x', [1, { a: null }], { nested: true }]) {
-      store.put('k', value, NO_TTL, T0);
-      expect(store.get('k', T0)?.value).toEqual(value);
+      store.put('k', JSON.stringify(value), NO_TTL, T0);
+      expect(store.get('k', T0)?.value).toEqual(JSON.stringify(value));
     }
   });
 
   it('never returns an expired entry, even before the sweep removes it', () => {
     const store = new Store(2);
-    store.put('k', 'v', 1000, T0);
-    expect(store.get('k', T0 + 1000)?.value).toBe('v');
+    store.put('k', JSON.stringify('v'), 1000, T0);
+    expect(store.get('k', T0 + 1000)?.value).toBe(JSON.stringify('v'));
     expect(store.get('k', T0 + 1001)).toBeUndefined();
     // Still held (and counted by /stats) until the sweep.
     expect(store.stats().keys).toBe(1);
@@ -42,14 +42,14 @@ describe('Store', () => {
 
   it('keeps entries without a ttl forever', () => {
     const store = new Store(1);
-    store.put('k', 'v', NO_TTL, T0);
-    expect(store.get('k', T0 + 1e12)?.value).toBe('v');
+    store.put('k', JSON.stringify('v'), NO_TTL, T0);
+    expect(store.get('k', T0 + 1e12)?.value).toBe(JSON.stringify('v'));
   });
 
   it('sweeps expired entries and marks only the shards that lost one dirty', () => {
     const store = new Store(5);
-    store.put('key-1', 1, 500, T0); // shard 3
-    store.put('key-42', 2, NO_TTL, T0); // shard 4
+    store.put('key-1', JSON.stringify(1), 500, T0); // shard 3
+    store.put('key-42', JSON.stringify(2), NO_TTL, T0); // shard 4
     for (const s of store.shards) s.dirty = false;
     expect(store.sweep(T0 + 400)).toBe(0);
     expect(store.shards.some((s) => s.dirty)).toBe(false);
@@ -60,16 +60,16 @@ describe('Store', () => {
 
   it('marks a shard dirty when a value is overwritten by one of the same size (the blog missed that)', () => {
     const store = new Store(5);
-    store.put('key-1', 'aaaa', NO_TTL, T0);
+    store.put('key-1', JSON.stringify('aaaa'), NO_TTL, T0);
     store.shards[3]!.dirty = false;
-    store.put('key-1', 'bbbb', NO_TTL, T0);
+    store.put('key-1', JSON.stringify('bbbb'), NO_TTL, T0);
     expect(store.shards[3]!.entries.size).toBe(1);
     expect(store.shards[3]!.dirty).toBe(true);
   });
 
   it('marks a shard dirty on a delete that removed something, and only then', () => {
     const store = new Store(5);
-    store.put('key-1', 1, NO_TTL, T0);
+    store.put('key-1', JSON.stringify(1), NO_TTL, T0);
     store.shards[3]!.dirty = false;
     expect(store.delete('absent-key')).toBe(false);
     expect(store.shards.some((s) => s.dirty)).toBe(false);
@@ -80,15 +80,15 @@ describe('Store', () => {
 
   it('keeps the later write when restoring the same key twice', () => {
     const store = new Store(2);
-    store.restore('k', new Entry('new', T0 + 5, NO_TTL));
-    store.restore('k', new Entry('old', T0, NO_TTL));
-    expect(store.get('k', T0)?.value).toBe('new');
+    store.restore('k', new Entry(JSON.stringify('new'), T0 + 5, NO_TTL));
+    store.restore('k', new Entry(JSON.stringify('old'), T0, NO_TTL));
+    expect(store.get('k', T0)?.value).toBe(JSON.stringify('new'));
   });
 
   it('holds "__proto__" like any other key', () => {
     const store = new Store(4);
-    store.put('__proto__', { a: 1 }, NO_TTL, T0);
-    expect(store.get('__proto__', T0)?.value).toEqual({ a: 1 });
+    store.put('__proto__', JSON.stringify({ a: 1 }), NO_TTL, T0);
+    expect(store.get('__proto__', T0)?.value).toEqual(JSON.stringify({ a: 1 }));
     expect(store.shards[shardIndex('__proto__', 4)]!.entries.has('__proto__')).toBe(true);
   });
 
@@ -99,9 +99,9 @@ describe('Store', () => {
 
 describe('isExpired', () => {
   it('is true only with a positive ttl and more than ttl ms since the write', () => {
-    expect(isExpired(new Entry(1, T0, NO_TTL), T0 + 1e9)).toBe(false);
-    expect(isExpired(new Entry(1, T0, 10), T0 + 10)).toBe(false);
-    expect(isExpired(new Entry(1, T0, 10), T0 + 11)).toBe(true);
+    expect(isExpired(new Entry(JSON.stringify(1), T0, NO_TTL), T0 + 1e9)).toBe(false);
+    expect(isExpired(new Entry(JSON.stringify(1), T0, 10), T0 + 10)).toBe(false);
+    expect(isExpired(new Entry(JSON.stringify(1), T0, 10), T0 + 11)).toBe(true);
   });
 });
 

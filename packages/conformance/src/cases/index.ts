@@ -2,10 +2,12 @@ import type { CaseGroup } from '../case.js';
 import { cliCases } from './cli.js';
 import { concurrencyCases } from './concurrency.js';
 import { corruptionCases } from './corruption.js';
+import { durabilityCases } from './durability.js';
 import { httpApi } from './http-api.js';
 import { keyCases } from './keys.js';
 import { limitCases } from './limits.js';
 import { malformedCases } from './malformed.js';
+import { pathCases } from './paths.js';
 import { persistenceCases } from './persistence.js';
 import { protocolCases } from './protocol.js';
 import { responseCases } from './responses.js';
@@ -26,11 +28,13 @@ export const CASE_GROUPS: CaseGroup[] = [
   ttlValidation,
   ttlExpiry,
   protocolCases,
+  pathCases,
   malformedCases,
   limitCases,
   concurrencyCases,
   persistenceCases,
   corruptionCases,
+  durabilityCases,
   reshardingCases,
   verificationCases,
 ];

@@ -58,7 +58,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		logger.Print(err)
 		return 2
 	}
-	flusher := persist.NewFlusher(cfg.directory, st)
+	if err := persist.CheckWritable(cfg.directory); err != nil {
+		logger.Print(err)
+		return 1
+	}
 	if cfg.load {
 		items, err := persist.Load(cfg.directory)
 		if err != nil {
@@ -66,12 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		st.Restore(items)
-		flusher.RemoveStaleOnFlush()
 	}
-	if err := os.MkdirAll(cfg.directory, 0o755); err != nil {
-		logger.Print(err)
-		return 1
-	}
+	flusher := persist.NewFlusher(cfg.directory, st)
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.host, strconv.Itoa(cfg.port)))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"strings"
 	"sync"
 
@@ -59,7 +60,23 @@ func (h *handlers) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.item(w, r, segment)
 		return
 	}
+	// ServeMux would answer a path it cleans (//kv/a, /stats/., /x/../kv)
+	// with a 307 and an HTML body; the spec has no such path: a JSON 404.
+	if !isClean(r.URL.Path) {
+		notFound(w, r)
+		return
+	}
 	h.mux.ServeHTTP(w, r)
+}
+
+// isClean reports whether ServeMux would route p as it is, without a
+// redirect: p is its own path.Clean, but for a trailing slash it keeps.
+func isClean(p string) bool {
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	return p == clean
 }
 
 func (h *handlers) item(w http.ResponseWriter, r *http.Request, segment string) {

@@ -91,6 +91,8 @@ func TestAPI(t *testing.T) {
 		{request{"POST", "/healthz", "", ""}, response{405, `{"error":"method POST not allowed"}`}},
 		{request{"DELETE", "/stats", "", ""}, response{405, `{"error":"method DELETE not allowed"}`}},
 		{request{"GET", "/", "", ""}, response{404, `{"error":"not found"}`}},
+		{request{"GET", "//kv/a", "", ""}, response{404, `{"error":"not found"}`}}, // ServeMux would 307 it
+		{request{"GET", "/healthz/.", "", ""}, response{404, `{"error":"not found"}`}},
 		{request{"GET", "/kv/", "", ""}, response{404, `{"error":"not found"}`}},
 		{request{"GET", "/nope", "", ""}, response{404, `{"error":"not found"}`}},
 		{request{"POST", "/kvx", jsonCT, `{}`}, response{404, `{"error":"not found"}`}},

@@ -7,8 +7,8 @@ import (
 
 // WriteFileAtomic replaces path with data so that a reader (or a crash) sees
 // either the old file or the new one, never a torn write: the data goes to a
-// temporary file in the same directory, is fsynced, then renamed over path,
-// and the directory is fsynced so the rename itself is durable.
+// temporary file in the same directory, is fsynced, then renamed over path.
+// The caller fsyncs the directory (once per flush) to make the renames durable.
 //
 // The temporary name starts with a dot and does not match shard-<n>, so a
 // leftover from a crash is never mistaken for a shard by Load.
@@ -41,10 +41,7 @@ func WriteFileAtomic(path string, data []byte) (err error) {
 	if err = f.Close(); err != nil {
 		return err
 	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(dir)
+	return os.Rename(tmp, path)
 }
 
 func syncDir(dir string) error {

@@ -52,7 +52,9 @@ func Load(dir string) ([]store.Item, error) {
 	}
 	var items []store.Item
 	for _, de := range des {
-		if _, ok := parseFileName(de.Name()); !ok || de.IsDir() {
+		// A directory (or anything else) named like a shard file is read
+		// too, so that it fails the load instead of its keys going missing.
+		if _, ok := parseFileName(de.Name()); !ok {
 			continue
 		}
 		path := filepath.Join(dir, de.Name())
@@ -85,4 +87,23 @@ func removeStale(dir string, n int) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// CheckWritable creates the directory if need be and proves it can hold a new
+// file, so that a directory no flush could ever write to (read-only, wrong
+// owner, full inode table) refuses the start instead of acknowledging writes
+// that are never persisted. The probe is dot-named, like a temporary file.
+func CheckWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("directory %s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-probe-*")
+	if err != nil {
+		return fmt.Errorf("directory %s is not writable: %w", dir, err)
+	}
+	f.Close()
+	if err := os.Remove(f.Name()); err != nil {
+		return fmt.Errorf("directory %s: %w", dir, err)
+	}
+	return nil
 }

@@ -20,28 +20,27 @@ type Flusher struct {
 	removeStale bool
 }
 
-// NewFlusher returns a Flusher writing s's shards into dir.
+// NewFlusher returns a Flusher writing s's shards into dir. The process owns
+// the directory (spec, "Disk format"): every shard of s is marked changed, so
+// the first flush rewrites each shard file, and once that succeeded it deletes
+// shard files numbered at or beyond the shard count. Whatever was on disk and
+// not loaded is gone after the first flush, never brought back by a later
+// --load.
 func NewFlusher(dir string, s *store.Store) *Flusher {
-	return &Flusher{dir: dir, store: s}
-}
-
-// RemoveStaleOnFlush makes the next successful flush delete shard files
-// numbered at or beyond the shard count (used after a load, which may have
-// read a directory written with more shards).
-func (f *Flusher) RemoveStaleOnFlush() {
-	f.mu.Lock()
-	f.removeStale = true
-	f.mu.Unlock()
+	s.MarkAllChanged()
+	return &Flusher{dir: dir, store: s, removeStale: true}
 }
 
 // Flush writes every shard that changed since its last successful flush. A
 // shard whose write fails stays changed and is retried next time. The error
-// joins one error per failed shard, each naming it.
+// joins one error per failed shard, each naming it. The directory is fsynced
+// once, after the renames, as in the other servers.
 func (f *Flusher) Flush() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 
 	var errs []error
+	wrote := false
 	for i := range f.store.NumShards() {
 		items, gen, changed := f.store.Snapshot(i)
 		if !changed {
@@ -54,12 +53,18 @@ func (f *Flusher) Flush() error {
 			continue
 		}
 		f.store.MarkFlushed(i, gen)
+		wrote = true
 	}
 	if f.removeStale && len(errs) == 0 {
 		if err := removeStale(f.dir, f.store.NumShards()); err != nil {
 			errs = append(errs, err) // each os.Remove error names its file
 		} else {
 			f.removeStale = false
+		}
+	}
+	if wrote {
+		if err := syncDir(f.dir); err != nil {
+			errs = append(errs, fmt.Errorf("flush: sync directory %s: %w", f.dir, err))
 		}
 	}
 	return errors.Join(errs...)

@@ -19,8 +19,8 @@ const golden = `{"a\"b":{"value":[1,"<&>"],"timestamp":1700000000000,"ttl":-1},`
 
 func goldenItems() []store.Item {
 	return []store.Item{
-		{Key: "key-1", Entry: store.Entry{Value: json.RawMessage(`null`), Timestamp: 1700000000123, TTL: 1500}},
 		{Key: `a"b`, Entry: store.Entry{Value: json.RawMessage(`[1,"<&>"]`), Timestamp: 1700000000000, TTL: store.NoExpiry}},
+		{Key: "key-1", Entry: store.Entry{Value: json.RawMessage(`null`), Timestamp: 1700000000123, TTL: 1500}},
 	}
 }
 

@@ -120,6 +120,11 @@ func (s *Store) Restore(items []Item) {
 		}
 		sh.mu.Unlock()
 	}
+	s.MarkAllChanged()
+}
+
+// MarkAllChanged makes the next flush write every shard, changed or not.
+func (s *Store) MarkAllChanged() {
 	for _, sh := range s.shards {
 		sh.markChanged()
 	}
