@@ -2,6 +2,7 @@ import type { CaseGroup } from '../case.js';
 import { cliCases } from './cli.js';
 import { concurrencyCases } from './concurrency.js';
 import { corruptionCases } from './corruption.js';
+import { faultCases } from './faults.js';
 import { httpApi } from './http-api.js';
 import { keyCases } from './keys.js';
 import { limitCases } from './limits.js';
@@ -31,6 +32,7 @@ export const CASE_GROUPS: CaseGroup[] = [
   corruptionCases,
   reshardingCases,
   verificationCases,
+  faultCases,
 ];
 
 export {
