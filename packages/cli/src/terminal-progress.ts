@@ -83,6 +83,18 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): R
         if (seen === 0) line(`    ! ${w.code}: ${w.message}`);
       }
     },
+    footprintStarted(target) {
+      line(`footprint ${target}: fill, SIGTERM, reload with --load …`);
+    },
+    footprintFinished(f) {
+      const name = f.variant ? `${f.server}@${f.variant}` : f.server;
+      const figures = [
+        f.rssPerMillionKeysBytes !== null ? `${fmtBytes(f.rssPerMillionKeysBytes)} RSS per million keys` : null,
+        f.fillMs !== null ? `fill ${fmtDuration(f.fillMs)}` : null,
+        f.reloadMs !== null ? `reload ${fmtDuration(f.reloadMs)}` : null,
+      ].filter(Boolean);
+      line(`  ${name}: ${figures.join(', ') || 'no figures'}${f.error ? ` — FAILED: ${f.error.split('\n')[0]}` : ''}`);
+    },
     finished() {
       const again = [...told].filter(([, n]) => n > 1).map(([code, n]) => `${code} ×${n}`);
       if (again.length) line(`warnings fired again, told once above, all in the block below: ${again.join(', ')}`);

@@ -1,3 +1,4 @@
+import { footprintSection } from './footprint.js';
 import type { Results } from '@kvbench/schemas';
 import { escapeHtml } from '../escape.js';
 import { fmtBytes, fmtInt, fmtLatency, fmtRps, fmtUs, plural } from '../format.js';
@@ -31,6 +32,7 @@ const SECTIONS: Array<[string, string]> = [
   ['failures', 'Failures'],
   ['resources', 'CPU & memory'],
   ['timeline', 'During the load'],
+  ['footprint', 'Memory footprint'],
   ['build', 'Build & start-up'],
   ['runs', 'Runs & output'],
   ['environment', 'Environment'],
@@ -50,7 +52,7 @@ export function renderHtml(results: readonly Results[], options: HtmlOptions = {
     const prefix = views.length > 1 ? `s${i + 1}-` : '';
     const ctx: Ctx = { view, charts, anchor: (name) => `${prefix}${name}`, options };
     // In reading order; a section with nothing to show (no capacity search, no ladder) renders as ''.
-    const sections = [glanceSection, capacitySection, blogSection, latencySection, failuresSection, resourcesSection, timelineSection, buildSection, runsSection, environmentSection].map((render) => render(ctx));
+    const sections = [glanceSection, capacitySection, blogSection, latencySection, failuresSection, resourcesSection, timelineSection, footprintSection, buildSection, runsSection, environmentSection].map((render) => render(ctx));
     return (
       `<article class="scenario" id="${prefix}scenario">` +
       (views.length > 1 ? `<h2 class="scenario-title">${escapeHtml(view.name)}</h2>` : '') +
