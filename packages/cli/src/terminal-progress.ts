@@ -19,6 +19,8 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): R
 
   return {
     planned(plan) {
+      // A footprint-only scenario plans no load runs; its measurement is told as it happens.
+      if (plan.length === 0) return void line('kvbench: no load steps planned');
       const servers = [...new Set(plan.map((p) => p.target))].join(', ');
       const steps = [...new Set(plan.map((p) => p.step.name))].join(', ');
       line(`kvbench: ${plan.length} runs — servers ${servers}; steps ${steps}`);
