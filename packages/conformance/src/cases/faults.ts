@@ -92,7 +92,7 @@ async function missingOf(sut: ServerUnderTest, writes: readonly Acked[]): Promis
 function mountTmpfs(dir: string, size: string): string | null {
   const result = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
   if (result.status === 0) return null;
-  return `cannot mount a ${size} tmpfs at ${dir} (${(result.stderr || result.error?.message || `exit ${result.status}`).trim()}; needs root or CAP_SYS_ADMIN)`;
+  return `cannot mount a ${size} tmpfs at ${dir} (${(result.stderr || result.error?.message || `exit ${result.status}`).replace(/\s+/g, ' ').trim()}; needs root or CAP_SYS_ADMIN)`;
 }
 
 const DISK_FULL = /no space|ENOSPC|os error 28/i;
