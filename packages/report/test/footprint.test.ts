@@ -27,6 +27,10 @@ describe('the Memory footprint table', () => {
     expect(html).toContain('<section id="footprint"><h2>Memory footprint</h2>');
     expect(html).toContain('href="#footprint"');
     expect(html).toContain('144 MiB');
+    // No steps: no empty per-step sections around it.
+    expect(html).not.toContain('id="failures"');
+    expect(html).not.toContain('id="resources"');
+    expect(html).toContain('No load steps: this scenario measures the memory footprint below.');
   });
 
   it('is absent from a results file without a footprint', () => {
