@@ -19,6 +19,8 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): R
 
   return {
     planned(plan) {
+      // A footprint-only scenario plans no load runs; its measurement is told as it happens.
+      if (plan.length === 0) return void line('kvbench: no load steps planned');
       const servers = [...new Set(plan.map((p) => p.target))].join(', ');
       const steps = [...new Set(plan.map((p) => p.step.name))].join(', ');
       line(`kvbench: ${plan.length} runs — servers ${servers}; steps ${steps}`);
@@ -82,6 +84,18 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): R
         told.set(w.code, seen + 1);
         if (seen === 0) line(`    ! ${w.code}: ${w.message}`);
       }
+    },
+    footprintStarted(target) {
+      line(`footprint ${target}: fill, SIGTERM, reload with --load …`);
+    },
+    footprintFinished(f) {
+      const name = f.variant ? `${f.server}@${f.variant}` : f.server;
+      const figures = [
+        f.rssPerMillionKeysBytes !== null ? `${fmtBytes(f.rssPerMillionKeysBytes)} RSS per million keys` : null,
+        f.fillMs !== null ? `fill ${fmtDuration(f.fillMs)}` : null,
+        f.reloadMs !== null ? `reload ${fmtDuration(f.reloadMs)}` : null,
+      ].filter(Boolean);
+      line(`  ${name}: ${figures.join(', ') || 'no figures'}${f.error ? ` — FAILED: ${f.error.split('\n')[0]}` : ''}`);
     },
     finished() {
       const again = [...told].filter(([, n]) => n > 1).map(([code, n]) => `${code} ×${n}`);

@@ -20,3 +20,11 @@ export interface CaseGroup {
 
 /** Short timers for groups whose cases wait on a flush or a sweep. */
 export const FAST_TIMERS = { flushInterval: 100, cleanupInterval: 100 } as const;
+
+/**
+ * Thrown by a case that cannot run on this machine (a full disk needs a tmpfs, which needs mount rights): the test
+ * runner reports the case as skipped with this reason, never as a pass.
+ */
+export class SkipCase extends Error {
+  override name = 'SkipCase';
+}

@@ -7,7 +7,9 @@ import {
   readWrittenStore,
   writeEdgeStore,
   writeReferenceStore,
+  SkipCase,
   type CaseGroup,
+  type ConformanceCase,
 } from '../src/index.js';
 import { serversUnderTest } from './servers.js';
 
@@ -29,6 +31,17 @@ if (servers.length === 0) {
   });
 }
 
+/** Runs a case; one that cannot run here is reported skipped with its reason (and printed), never passed. */
+async function runCase(c: ConformanceCase, sut: ServerUnderTest, skip: (note: string) => never): Promise<void> {
+  try {
+    await sut.diagnose(() => c.run(sut));
+  } catch (error) {
+    if (!(error instanceof SkipCase)) throw error;
+    console.warn(`SKIPPED ${sut.name}: ${c.name}: ${error.message}`);
+    skip(error.message);
+  }
+}
+
 /** A group with one server for all its cases; a server that died in a case is started again for the next one. */
 function sharedGroup(def: ServerDefinition, group: CaseGroup & { shared: object }): void {
   let sut: ServerUnderTest | undefined;
@@ -47,7 +60,7 @@ function sharedGroup(def: ServerDefinition, group: CaseGroup & { shared: object 
       await sut.dispose();
     }
   });
-  for (const c of group.cases) it(c.name, () => sut!.diagnose(() => c.run(sut!)), c.timeoutMs);
+  for (const c of group.cases) it(c.name, ({ skip }) => runCase(c, sut!, skip), c.timeoutMs);
 }
 
 /** A group whose cases each start (and restart) their own server in a fresh directory. */
@@ -60,7 +73,7 @@ function ownServerGroup(def: ServerDefinition, group: CaseGroup): void {
     await sut?.dispose();
     sut = undefined;
   });
-  for (const c of group.cases) it(c.name, () => sut!.diagnose(() => c.run(sut!)), c.timeoutMs ?? 60_000);
+  for (const c of group.cases) it(c.name, ({ skip }) => runCase(c, sut!, skip), c.timeoutMs ?? 60_000);
 }
 
 describe.each(servers.map((def) => ({ name: def.manifest.name, def })))('$name server', ({ name, def }) => {

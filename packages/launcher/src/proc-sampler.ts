@@ -125,8 +125,17 @@ export function cpuBetween(start: CpuCounters, end: CpuCounters): { totalMs: num
 
 /** The kernel's high-water mark of the process's resident memory (VmHWM), bytes; null once it is gone. */
 export function readRssHighWater(pid: number): number | null {
+  return readStatusBytes(pid, 'VmHWM');
+}
+
+/** The process's resident memory now (VmRSS), bytes; null once it is gone. */
+export function readRss(pid: number): number | null {
+  return readStatusBytes(pid, 'VmRSS');
+}
+
+function readStatusBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
   try {
-    const kb = /^VmHWM:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    const kb = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
     return kb === undefined ? null : Number(kb) * 1024;
   } catch {
     return null;

@@ -5,7 +5,7 @@ import { fmtBytes, fmtInt, plural } from './format.js';
 import { nofileText, pinningText } from './environment.js';
 import { LATENCY_FROM, connectNote, latencyFromText, latencyOrigins } from './latency-origin.js';
 import { capacityLede, ladderLede, leadingMetricLede } from './leading-metric.js';
-import { buildTable, capacityTable, equalRateTable, gridTable, headlineTable, ladderTable, spreadText, type GridColumn, type TextTable } from './tables.js';
+import { buildTable, capacityTable, equalRateTable, footprintTable, gridTable, headlineTable, ladderTable, spreadText, type GridColumn, type TextTable } from './tables.js';
 import { verdictOf } from './verdict.js';
 import { allRuns, buildViews, cellOf, ladderSteps, offersRates, type ScenarioView } from './view.js';
 import { groupWarnings } from './warnings.js';
@@ -89,6 +89,18 @@ function scenarioMarkdown(view: ScenarioView): string {
       out.push(mdTable(connect, '####'));
     }
   }
+  // A footprint-only scenario has no steps: no per-step tables, not empty ones.
+  if (view.steps.length > 0) out.push(...stepTablesMarkdown(view));
+  const footprint = footprintTable(view);
+  if (footprint) out.push(mdTable(footprint));
+  out.push(mdTable(buildTable(view)));
+  out.push(environmentMarkdown(view));
+  return out.join('\n');
+}
+
+/** Latency, failures, CPU and memory per step and server. */
+function stepTablesMarkdown(view: ScenarioView): string[] {
+  const out: string[] = [];
   // Where each step's latency counts from: the same p99 means another thing from the scheduled send time. Said in
   // the title when every run counts from the same point, in a column when they differ.
   const origins = latencyOrigins(allRuns(view));
@@ -148,9 +160,7 @@ function scenarioMarkdown(view: ScenarioView): string {
       ]),
     ),
   );
-  out.push(mdTable(buildTable(view)));
-  out.push(environmentMarkdown(view));
-  return out.join('\n');
+  return out;
 }
 
 function environmentMarkdown(view: ScenarioView): string {

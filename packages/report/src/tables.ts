@@ -1,11 +1,12 @@
 import { BLOG_LABEL, blogPublished, fmtBlogRps } from './blog-published.js';
 import { buildFigures, buildTimeText, runtimeText } from './build-figures.js';
-import { fmtBytes, fmtDuration, fmtFixed, fmtRange, fmtRps } from './format.js';
+import { fmtBytes, fmtDuration, fmtFixed, fmtInt, fmtRange, fmtRps } from './format.js';
 import { latencyFromText } from './latency-origin.js';
 import { AT_LEAST, capacityHeading, capacityText, equalRateHeading, noneHeldText, type CapacityLead, type EqualRateLead } from './lead.js';
 import { METRICS, type MetricKey } from './metrics.js';
 import type { Spread } from './stats.js';
 import { cellOf, figure, ladderSteps, type ScenarioView } from './view.js';
+import type { FootprintResult } from '@kvbench/schemas';
 
 /**
  * Plain tables (header + rows of text) shared by the Markdown and terminal renderers, so both print the same figures
@@ -161,6 +162,42 @@ export function buildTable(view: ScenarioView): TextTable {
       runtimeText(f.runtime),
       f.toRunBytes !== null ? fmtBytes(f.toRunBytes) : '—',
       spreadText(f.coldStartMs, fmtDuration),
+    ]),
+  };
+}
+
+/** Every footprint the view's results hold, in the order recorded (one per server and results file). */
+export function footprintsOf(view: ScenarioView): FootprintResult[] {
+  return view.sources.flatMap((r) => r.footprints ?? []);
+}
+
+/** What "RSS per million keys" is, for the table's note in every renderer. */
+export const FOOTPRINT_NOTE =
+  'RSS per million keys: RSS after every key was acknowledged minus RSS at start, scaled to 1 million keys. Reload: spawn with --load until /healthz and the sampled keys answer.';
+
+/** The scenario's memory footprint per server; null when it measured none. */
+export function footprintTable(view: ScenarioView): TextTable | null {
+  const rows = footprintsOf(view);
+  if (rows.length === 0) return null;
+  const bytes = (v: number | null) => (v === null ? '—' : fmtBytes(v));
+  const ms = (v: number | null) => (v === null ? '—' : fmtDuration(v));
+  return {
+    title: 'Memory footprint',
+    note: FOOTPRINT_NOTE,
+    head: ['server', 'keys', 'value', 'RSS at start', 'RSS filled', 'RSS per million keys', 'fill', 'stop', 'reload', 'sample', 'error'],
+    numeric: [false, true, true, true, true, true, true, true, true, true, false],
+    rows: rows.map((f) => [
+      f.variant ? `${f.server} (${f.variant})` : f.server,
+      fmtInt(f.keys),
+      `${f.valueBytes} B`,
+      bytes(f.rssStartBytes),
+      bytes(f.rssFilledBytes),
+      bytes(f.rssPerMillionKeysBytes),
+      ms(f.fillMs),
+      ms(f.stopMs),
+      ms(f.reloadMs),
+      f.sampled ? `${f.sampled - f.sampleMissing}/${f.sampled}` : '—',
+      f.error ?? '',
     ]),
   };
 }

@@ -3,7 +3,7 @@ import { fmtInt, fmtSig, plural } from './format.js';
 import { METRICS, type MetricKey } from './metrics.js';
 import { latencyFromText } from './latency-origin.js';
 import { AT_LEAST, capacityLeads, equalRateLeads } from './lead.js';
-import { buildTable, capacityTable, equalRateTable, type TextTable } from './tables.js';
+import { buildTable, capacityTable, equalRateTable, footprintTable, type TextTable } from './tables.js';
 import { verdictOf } from './verdict.js';
 import { buildViews, capacitySteps, cellOf, equalRateSteps, figure, type ScenarioView } from './view.js';
 import { groupWarnings, type Severity } from './warnings.js';
@@ -117,6 +117,8 @@ function scenarioText(view: ScenarioView, paint: Paint, options: TerminalOptions
     out.push(...align([head, ...rows], [false, ...COLUMNS.map(() => true)]).map((line) => `  ${line}`));
   }
   // Once the run is over: what each entry cost before its first request (its runtime apart from its artifact).
+  const footprint = options.steps ? null : footprintTable(view);
+  if (footprint) pushTable(footprint);
   if (!options.steps) pushTable(buildTable(view));
   const verdict = options.steps ? null : verdictOf(view);
   if (verdict) {

@@ -7,3 +7,4 @@ export * from './scenario-file.js';
 export * from './targets.js';
 export * from './write-file.js';
 export * from './verify-target.js';
+export * from './footprint.js';

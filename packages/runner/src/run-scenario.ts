@@ -2,12 +2,13 @@ import path from 'node:path';
 import os from 'node:os';
 import { BuildOnce } from '@kvbench/launcher';
 import { cpuCount, loadGenerator, type LoadGenerator, type LoadProgress } from '@kvbench/load';
-import type { FdLimit, LoadGeneratorName, Results, Run, ServerInfo, Warning } from '@kvbench/schemas';
+import type { FdLimit, FootprintResult, LoadGeneratorName, Results, Run, ServerInfo, Warning } from '@kvbench/schemas';
 import { RESULTS_SCHEMA_VERSION } from '@kvbench/schemas';
 import { removeLeftoverScratch } from '@kvbench/launcher';
 import { collectEnvironment } from './environment.js';
 import { DEFAULT_STOP_GRACE_MS, executeRun, failedRun, runHeader } from './execute-run.js';
 import { resolveEqualRate } from './equal-load.js';
+import { emptyFootprint, measureFootprint } from './footprint.js';
 import { pinSelf, resolvePinning } from './pinning.js';
 import { makePlan, type PlanItem } from './plan.js';
 import { resultsId, writeResults } from './results-file.js';
@@ -26,6 +27,9 @@ export interface RunReporter {
   runStarted?(item: PlanItem, index: number, total: number): void;
   progress?(item: PlanItem, progress: LoadProgress): void;
   runFinished?(run: Run, item: PlanItem): void;
+  /** The scenario's footprint measurement of one server: fill, stop, reload. */
+  footprintStarted?(target: string): void;
+  footprintFinished?(result: FootprintResult): void;
   /** Every planned run is done (or the run was interrupted): the results are about to be written a last time. */
   finished?(): void;
 }
@@ -161,6 +165,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   });
 
   const runs: Run[] = [];
+  const footprints: FootprintResult[] = [];
   const snapshot = (complete: boolean, interruption?: string): Results => ({
     schemaVersion: RESULTS_SCHEMA_VERSION,
     kind: 'kvbench.results',
@@ -174,6 +179,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     environment,
     servers,
     runs,
+    ...(scenario.footprint ? { footprints } : {}),
     warnings: runLevelWarnings(servers, interruption),
   });
 
@@ -208,6 +214,18 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     }
     runs.push(run);
     reporter.runFinished?.(run, item);
+    await save(() => snapshot(false));
+  }
+  // After the steps, on a machine with none of their servers left: each server alone with its store.
+  for (const [i, target] of options.targets.entries()) {
+    if (!scenario.footprint || signal.aborted) break;
+    const info = servers[i];
+    reporter.footprintStarted?.(targetKey(target));
+    const result = info && !info.error
+      ? await measureFootprint(target, scenario.footprint, { flags: scenario.serverFlags, seed, signal, ...(fdLimit ? { fdLimit } : {}), ...(pinning.server ? { cpus: pinning.server } : {}) })
+      : emptyFootprint(target, scenario.footprint, info?.error ?? 'not prepared (interrupted)');
+    footprints.push(result);
+    reporter.footprintFinished?.(result);
     await save(() => snapshot(false));
   }
   } finally {

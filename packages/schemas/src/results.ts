@@ -389,6 +389,30 @@ export const EnvironmentSchema = z.strictObject({
 });
 export type Environment = z.infer<typeof EnvironmentSchema>;
 
+/** One server's memory footprint (the scenario's `footprint`); null figures where it failed, with `error` saying why. */
+export const FootprintResultSchema = z.strictObject({
+  server: z.string(),
+  variant: z.string().optional(),
+  keys: count,
+  valueBytes: count,
+  error: z.string().optional(),
+  /** VmRSS once the server answers /healthz, before the fill. */
+  rssStartBytes: count.nullable(),
+  /** VmRSS after every key was acknowledged. */
+  rssFilledBytes: count.nullable(),
+  /** (rssFilled − rssStart) scaled to a million keys. */
+  rssPerMillionKeysBytes: num.nullable(),
+  fillMs: num.nullable(),
+  /** SIGTERM to exit: the final flush of the whole store. */
+  stopMs: num.nullable(),
+  /** From spawning the server with --load until /healthz and every sampled key answered. */
+  reloadMs: num.nullable(),
+  sampled: count,
+  /** Sampled keys that did not answer 200 with their value after the reload. */
+  sampleMissing: count,
+});
+export type FootprintResult = z.infer<typeof FootprintResultSchema>;
+
 export const ResultsSchema = z.strictObject({
   /**
    * Where an editor finds this file's JSON Schema (docs/schemas/results.schema.json), relative to the file. Optional,
@@ -409,6 +433,8 @@ export const ResultsSchema = z.strictObject({
   environment: EnvironmentSchema,
   servers: z.array(ServerInfoSchema),
   runs: z.array(RunSchema),
+  /** The scenario's footprint measurement, one per server; absent when it asks for none. */
+  footprints: z.array(FootprintResultSchema).optional(),
   warnings: z.array(WarningSchema),
 });
 export type Results = z.infer<typeof ResultsSchema>;

@@ -164,6 +164,21 @@ export const ThresholdsSchema = z
   .prefault({});
 export type Thresholds = z.infer<typeof ThresholdsSchema>;
 
+/**
+ * A memory-footprint measurement, after the steps: each server is filled with `keys` distinct keys (`<prefix><i>`,
+ * string values of `valueBytes`), its RSS read before and after, then stopped with SIGTERM and started again with
+ * --load, timed until /healthz and `sampleKeys` of the keys answer. 1 million small values by default.
+ */
+export const FootprintSchema = z.strictObject({
+  keys: positiveInt.max(10_000_000).default(1_000_000),
+  valueBytes: positiveInt.max(1000).default(8),
+  prefix: z.string().min(1).default('fp-'),
+  /** Connections the fill pipelines its POSTs over. */
+  connections: positiveInt.max(64).default(8),
+  sampleKeys: positiveInt.max(100_000).default(1000),
+});
+export type Footprint = z.infer<typeof FootprintSchema>;
+
 export const ScenarioSchema = z.strictObject({
   /**
    * The JSON Schema an editor checks the file against (docs/schemas/scenario.schema.json). A property of the file,
@@ -177,7 +192,9 @@ export const ScenarioSchema = z.strictObject({
   repeat: positiveInt.max(100).default(1),
   seed: z.number().int().min(0).default(1),
   load: WorkloadSchema.prefault({}),
-  steps: z.array(StepSchema).min(1),
+  /** May be `[]` when the scenario measures only a footprint. */
+  steps: z.array(StepSchema),
+  footprint: FootprintSchema.optional(),
   /** Applied to the server process only (prlimit), never to the runner or the load generator. */
   fdLimit: FdLimitSchema.optional(),
   /** Absent: on a machine with 2 or more cores the runner pins by itself (the server on its own cores). */
@@ -191,6 +208,9 @@ export const ScenarioSchema = z.strictObject({
     })
     .prefault({}),
   thresholds: ThresholdsSchema,
+}).refine((s) => s.steps.length > 0 || s.footprint !== undefined, {
+  message: 'give at least one step, or a footprint to measure',
+  path: ['steps'],
 });
 export type Scenario = z.infer<typeof ScenarioSchema>;
 export type ScenarioInput = z.input<typeof ScenarioSchema>;

@@ -63,6 +63,13 @@ describe('scenario schema', () => {
     }
   });
 
+  it('fills a footprint with 1 million small values, and takes steps: [] only when a footprint is asked for', () => {
+    const scenario = parseOrThrow(ScenarioSchema, { name: 'fp', steps: [], footprint: {} }, 'fp.json');
+    expect(scenario.footprint).toEqual({ keys: 1_000_000, valueBytes: 8, prefix: 'fp-', connections: 8, sampleKeys: 1000 });
+    expect(() => parseOrThrow(ScenarioSchema, { name: 'x', steps: [] }, 'x.json')).toThrow(/steps: give at least one step, or a footprint/);
+    expect(() => parseOrThrow(ScenarioSchema, { name: 'x', steps: [], footprint: { keys: 0 } }, 'x.json')).toThrow(/footprint\.keys/);
+  });
+
   it('rejects unknown fields, so a typo is not silently ignored', () => {
     const result = ScenarioSchema.safeParse({ name: 'x', repeats: 3, steps: [{ name: 'a', requests: 1 }] });
     expect(result.success).toBe(false);

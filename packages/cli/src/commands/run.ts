@@ -101,7 +101,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       process.stdout.write(`report: ${path.relative(process.cwd(), report) || report}\n`);
     }
     if (!results.complete) return 130;
-    if (!results.runs.some((r) => r.status === 'ok')) {
+    // A footprint-only scenario has no runs: a footprint measured without error is its valid measurement.
+    const measured = results.runs.some((r) => r.status === 'ok') || (results.footprints ?? []).some((f) => !f.error);
+    if (!measured) {
       process.stderr.write('kvbench run: no server produced a valid measurement (see the warnings above)\n');
       return 1;
     }

@@ -3,6 +3,7 @@ import { cliCases } from './cli.js';
 import { concurrencyCases } from './concurrency.js';
 import { corruptionCases } from './corruption.js';
 import { durabilityCases } from './durability.js';
+import { faultCases } from './faults.js';
 import { httpApi } from './http-api.js';
 import { keyCases } from './keys.js';
 import { limitCases } from './limits.js';
@@ -37,6 +38,7 @@ export const CASE_GROUPS: CaseGroup[] = [
   durabilityCases,
   reshardingCases,
   verificationCases,
+  faultCases,
 ];
 
 export {

@@ -1,3 +1,4 @@
+import { footprintSection } from './footprint.js';
 import type { Results } from '@kvbench/schemas';
 import { escapeHtml } from '../escape.js';
 import { fmtBytes, fmtInt, fmtLatency, fmtRps, fmtUs, plural } from '../format.js';
@@ -31,6 +32,7 @@ const SECTIONS: Array<[string, string]> = [
   ['failures', 'Failures'],
   ['resources', 'CPU & memory'],
   ['timeline', 'During the load'],
+  ['footprint', 'Memory footprint'],
   ['build', 'Build & start-up'],
   ['runs', 'Runs & output'],
   ['environment', 'Environment'],
@@ -50,7 +52,9 @@ export function renderHtml(results: readonly Results[], options: HtmlOptions = {
     const prefix = views.length > 1 ? `s${i + 1}-` : '';
     const ctx: Ctx = { view, charts, anchor: (name) => `${prefix}${name}`, options };
     // In reading order; a section with nothing to show (no capacity search, no ladder) renders as ''.
-    const sections = [glanceSection, capacitySection, blogSection, latencySection, failuresSection, resourcesSection, timelineSection, buildSection, runsSection, environmentSection].map((render) => render(ctx));
+    // A footprint-only scenario has no steps: no per-step sections, not empty ones.
+    const perStep = view.steps.length > 0 ? [capacitySection, blogSection, latencySection, failuresSection, resourcesSection, timelineSection] : [];
+    const sections = [glanceSection, ...perStep, footprintSection, buildSection, ...(view.steps.length > 0 ? [runsSection] : []), environmentSection].map((render) => render(ctx));
     return (
       `<article class="scenario" id="${prefix}scenario">` +
       (views.length > 1 ? `<h2 class="scenario-title">${escapeHtml(view.name)}</h2>` : '') +
@@ -143,6 +147,8 @@ function glanceSection(ctx: Ctx): string {
       `</div>` +
       `<ul class="caveats">${notes.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>` +
       headlineTable(view, ladder.step);
+  } else if (view.steps.length === 0) {
+    body += `<p class="lede">No load steps: this scenario measures the memory footprint below.</p>`;
   } else if (!verdict) {
     body += `<p class="lede">No run produced figures: see the warnings and the runs below.</p>`;
   }
