@@ -6,19 +6,10 @@ import type { Results } from '@kvbench/schemas';
 import { parse } from '../args.js';
 import { projectPaths } from '../paths.js';
 import { UsageError } from '../usage-error.js';
-
-export const reportUsage = `kvbench report <results.json …> [options]
-  Writes one self-contained HTML report (opens from disk, no network) under reports/ and prints its path.
-  --markdown FILE        also write the Markdown tables there (appended to, e.g. "$GITHUB_STEP_SUMMARY")
-  --terminal             print the terminal table too
-  --index                write reports/index.html listing every run under results/ with its trend`;
+import { usage } from './spec.js';
 
 export async function reportCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('report', argv, {
-    markdown: { type: 'string' },
-    terminal: { type: 'boolean' },
-    index: { type: 'boolean' },
-  });
+  const { values, positionals } = parse('report', argv);
   const paths = projectPaths();
   if (values.index) {
     const files = await resultsFiles(paths.results);
@@ -28,7 +19,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
     process.stdout.write(`index: ${path.relative(process.cwd(), page) || page}\n`);
     if (positionals.length === 0) return 0;
   }
-  if (positionals.length === 0) throw new UsageError(`kvbench report: give at least one results file\n${reportUsage}`);
+  if (positionals.length === 0) throw new UsageError(`kvbench report: give at least one results file\n${usage('report')}`);
   const results: Results[] = [];
   for (const file of positionals) results.push(await readResults(file));
   if (values.terminal) for (const r of results) process.stdout.write(`${renderTerminal(r)}\n`);
