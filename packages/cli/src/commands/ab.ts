@@ -7,6 +7,7 @@ import { renderTerminal, writeReport } from '@kvbench/report';
 import { ManifestTarget, loadScenario, runScenario, type LoadedScenario, type Target } from '@kvbench/runner';
 import type { Results } from '@kvbench/schemas';
 import { cpuList, generator, parse, positiveInt } from '../args.js';
+import { colourFor } from '../colour.js';
 import { interruptibly } from '../interrupt.js';
 import { projectPaths } from '../paths.js';
 import { terminalReporter } from '../terminal-progress.js';
@@ -69,7 +70,7 @@ export async function abCommand(argv: string[]): Promise<number> {
         signal: interrupt.signal,
         reporter: terminalReporter(),
       });
-      process.stdout.write(`\n${renderTerminal(results)}\nresults: ${path.relative(process.cwd(), file)}\n`);
+      process.stdout.write(`\n${renderTerminal(results, { color: colourFor(process.stdout) })}\nresults: ${path.relative(process.cwd(), file)}\n`);
       process.stdout.write(`report: ${path.relative(process.cwd(), await writeReport([results], paths.reports))}\n\n`);
       return results;
     };

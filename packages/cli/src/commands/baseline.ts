@@ -3,6 +3,7 @@ import { findServers, selectServers } from '@kvbench/launcher';
 import { renderTerminal } from '@kvbench/report';
 import { ManifestTarget, loadScenario, runScenario, writeResults } from '@kvbench/runner';
 import { parse, positiveInt } from '../args.js';
+import { colourFor } from '../colour.js';
 import { interruptibly } from '../interrupt.js';
 import { projectPaths } from '../paths.js';
 import { terminalReporter } from '../terminal-progress.js';
@@ -30,7 +31,7 @@ export async function baselineCommand(argv: string[]): Promise<number> {
     }
     const file = path.join(paths.baseline, `${loaded.scenario.name}.json`);
     await writeResults(file, results);
-    process.stdout.write(`${renderTerminal(results)}\nbaseline: ${path.relative(process.cwd(), file)}\n`);
+    process.stdout.write(`${renderTerminal(results, { color: colourFor(process.stdout) })}\nbaseline: ${path.relative(process.cwd(), file)}\n`);
     return 0;
   } finally {
     interrupt.dispose();

@@ -4,6 +4,7 @@ import { renderMarkdown, renderTerminal, writeIndexReport, writeReport } from '@
 import { readResults } from '@kvbench/runner';
 import type { Results } from '@kvbench/schemas';
 import { parse } from '../args.js';
+import { colourFor } from '../colour.js';
 import { projectPaths } from '../paths.js';
 import { UsageError } from '../usage-error.js';
 import { usage } from './spec.js';
@@ -22,7 +23,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError(`kvbench report: give at least one results file\n${usage('report')}`);
   const results: Results[] = [];
   for (const file of positionals) results.push(await readResults(file));
-  if (values.terminal) for (const r of results) process.stdout.write(`${renderTerminal(r)}\n`);
+  if (values.terminal) for (const r of results) process.stdout.write(`${renderTerminal(r, { color: colourFor(process.stdout) })}\n`);
   if (values.markdown) await writeFile(values.markdown, `${results.map(renderMarkdown).join('\n\n')}\n`, { flag: 'a' });
   const report = await writeReport(results, paths.reports);
   process.stdout.write(`report: ${path.relative(process.cwd(), report) || report}\n`);

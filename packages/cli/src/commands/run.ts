@@ -4,6 +4,7 @@ import { StopSignal, type Readiness } from '@kvbench/schemas';
 import { renderTerminal, writeReport } from '@kvbench/report';
 import { CommandTarget, ManifestTarget, UrlTarget, loadScenario, runScenario, type Target } from '@kvbench/runner';
 import { cpuList, fdLimit, generator, parse, positiveInt } from '../args.js';
+import { colourFor } from '../colour.js';
 import { interruptibly } from '../interrupt.js';
 import { projectPaths } from '../paths.js';
 import { terminalReporter } from '../terminal-progress.js';
@@ -47,7 +48,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       signal: interrupt.signal,
       reporter: terminalReporter(),
     });
-    process.stdout.write(`\n${renderTerminal(results)}\n`);
+    process.stdout.write(`\n${renderTerminal(results, { color: colourFor(process.stdout) })}\n`);
     process.stdout.write(`results: ${path.relative(process.cwd(), file) || file}\n`);
     if (!values['no-report']) {
       const report = await writeReport([results], values['report-dir'] ? path.resolve(values['report-dir']) : paths.reports);
