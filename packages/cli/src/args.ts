@@ -1,10 +1,13 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { FdLimitSchema, LoadGeneratorName, type FdLimit } from '@kvbench/schemas';
+import { COMMANDS, type CommandName } from './commands/spec.js';
 import { suggestion } from './did-you-mean.js';
 import { UsageError } from './usage-error.js';
 
-/** node:util's parseArgs, with its errors turned into one-line usage errors naming the command. */
-export function parse<T extends ParseArgsConfig['options']>(command: string, argv: string[], options: T) {
+/** node:util's parseArgs over the command's one definition of its options (commands/spec.ts), with its errors turned
+ * into one-line usage errors naming the command. */
+export function parse<N extends CommandName>(command: N, argv: string[]) {
+  const options: (typeof COMMANDS)[N]['options'] = COMMANDS[command].options;
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (error) {

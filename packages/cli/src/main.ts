@@ -1,53 +1,58 @@
-#!/usr/bin/env node
-import { CompareInputError } from '@kvbench/compare';
-import { FileExistsError, ScenarioNotFoundError } from '@kvbench/runner';
-import { SchemaError } from '@kvbench/schemas';
-import { abCommand, abUsage } from './commands/ab.js';
-import { baselineCommand, baselineUsage } from './commands/baseline.js';
-import { compareCommand, compareUsage } from './commands/compare.js';
-import { exportCommand, exportUsage } from './commands/export.js';
-import { historyCommand, historyUsage } from './commands/history.js';
-import { listCommand } from './commands/list.js';
-import { reportCommand, reportUsage } from './commands/report.js';
-import { runCommand, runUsage } from './commands/run.js';
+// The entry point stays light: help, --version and usage errors load no workspace package. A command's module, and
+// with it the runner, reports and load generators, is imported only once that command is chosen.
+import { COMMANDS, type CommandName, usage } from './commands/spec.js';
 import { suggestion } from './did-you-mean.js';
 import { UsageError } from './usage-error.js';
 
-const commands: Record<string, { run: (argv: string[]) => Promise<number>; usage: string }> = {
-  run: { run: runCommand, usage: runUsage },
-  report: { run: reportCommand, usage: reportUsage },
-  compare: { run: compareCommand, usage: compareUsage },
-  ab: { run: abCommand, usage: abUsage },
-  baseline: { run: baselineCommand, usage: baselineUsage },
-  export: { run: exportCommand, usage: exportUsage },
-  history: { run: historyCommand, usage: historyUsage },
-  list: { run: listCommand, usage: 'kvbench list    the scenarios and servers there are' },
+type Command = (argv: string[]) => Promise<number>;
+
+const load: Record<CommandName, () => Promise<Command>> = {
+  run: async () => (await import('./commands/run.js')).runCommand,
+  report: async () => (await import('./commands/report.js')).reportCommand,
+  compare: async () => (await import('./commands/compare.js')).compareCommand,
+  ab: async () => (await import('./commands/ab.js')).abCommand,
+  baseline: async () => (await import('./commands/baseline.js')).baselineCommand,
+  export: async () => (await import('./commands/export.js')).exportCommand,
+  history: async () => (await import('./commands/history.js')).historyCommand,
+  list: async () => (await import('./commands/list.js')).listCommand,
 };
 
-const usage = `kvbench — one KV server in several languages, measured the same way
+const names = Object.keys(COMMANDS) as CommandName[];
+const isCommand = (name: string): name is CommandName => Object.hasOwn(COMMANDS, name);
 
-${Object.values(commands).map((c) => c.usage).join('\n\n')}`;
+function help(): string {
+  return `kvbench — one KV server in several languages, measured the same way\n\n${names.map(usage).join('\n\n')}`;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${usage}\n`);
+    process.stdout.write(`${help()}\n`);
     return name ? 0 : 2;
   }
   if (name === '--version' || name === '-V') {
     process.stdout.write(`kvbench ${await version()}\n`);
     return 0;
   }
-  const command = commands[name];
-  if (!command) {
-    const names = Object.keys(commands);
+  if (!isCommand(name)) {
     throw new UsageError(`kvbench: unknown command "${name}"${suggestion(name, names)}; commands: ${names.join(', ')}`);
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`${command.usage}\n`);
+    process.stdout.write(`${usage(name)}\n`);
     return 0;
   }
-  return command.run(rest);
+  await sourceLoader();
+  return (await load[name]())(rest);
+}
+
+/**
+ * The workspace packages are TypeScript sources (their exports point at src/): the built bin, run by plain node,
+ * registers tsx's loader for them; under tsx (pnpm kvbench, the tests) one is already there.
+ */
+async function sourceLoader(): Promise<void> {
+  if (!import.meta.url.endsWith('.js')) return;
+  const { register } = await import('tsx/esm/api');
+  register();
 }
 
 /** The package's version and, in a checkout, the commit: what a bug report needs. */
@@ -58,6 +63,9 @@ async function version(): Promise<string> {
   const commit = spawnSync('git', ['rev-parse', '--short=10', 'HEAD'], { cwd: new URL('.', import.meta.url), encoding: 'utf8' });
   return commit.status === 0 ? `${version} (commit ${commit.stdout.trim()})` : version;
 }
+
+/** Errors a command throws for input the user can fix: exit 2, like a usage error. */
+const INPUT_ERRORS = new Set(['ScenarioNotFoundError', 'SchemaError', 'FileExistsError', 'CompareInputError']);
 
 // `kvbench list | head -1`: the reader left; that is the end of the output, not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -73,15 +81,17 @@ main(process.argv.slice(2)).then(
     if (error instanceof UsageError) {
       process.stderr.write(`${error.message}\n(kvbench --help for usage)\n`);
       process.exitCode = 2;
-    } else if (error instanceof ScenarioNotFoundError) {
-      process.stderr.write(`kvbench: ${error.message}${suggestion(error.asked, error.known)}\n`);
-      process.exitCode = 2;
-    } else if (error instanceof SchemaError || error instanceof FileExistsError || error instanceof CompareInputError) {
-      process.stderr.write(`kvbench: ${error.message}\n`);
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`kvbench: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
+      return;
     }
+    const message = error instanceof Error ? error.message : String(error);
+    // By name, not instanceof: importing their packages here would load them for --help too.
+    const name = error instanceof Error ? error.constructor.name : '';
+    if (name === 'ScenarioNotFoundError') {
+      const { asked, known } = error as Error & { asked: string; known: string[] };
+      process.stderr.write(`kvbench: ${message}${suggestion(asked, known)}\n`);
+    } else {
+      process.stderr.write(`kvbench: ${message}\n`);
+    }
+    process.exitCode = INPUT_ERRORS.has(name) ? 2 : 1;
   },
 );

@@ -9,10 +9,14 @@ import type { Run, ServerInfo } from '@kvbench/schemas';
  * The run as it happens, on stderr (stdout stays for the table and the paths a script may read): a progress bar
  * with live RPS on a terminal, one line per run otherwise (CI logs).
  */
-export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): RunReporter {
+export function terminalReporter(stream: NodeJS.WriteStream = process.stderr, heartbeatMs = BUILD_HEARTBEAT_MS): RunReporter {
   const tty = Boolean(stream.isTTY);
   let bar: cliProgress.SingleBar | null = null;
-  const line = (text: string) => stream.write(`${text}\n`);
+  const building = buildHeartbeat(stream, tty, heartbeatMs);
+  const line = (text: string) => {
+    building.clear();
+    stream.write(`${text}\n`);
+  };
   // Each warning code is told in full the first time it fires; later ones are only counted, and the block after
   // the run lists them all (the CI scenario used to print one 200-character warning 16 times).
   const told = new Map<string, number>();
@@ -27,8 +31,10 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): R
     },
     preparing(target) {
       line(`building ${target} …`);
+      building.start(target);
     },
     prepared(info: ServerInfo) {
+      building.stop();
       const name = info.variant ? `${info.name}@${info.variant}` : info.name;
       if (info.error) line(`  ${name}: FAILED — ${info.error.split('\n')[0]}`);
       else {
@@ -98,8 +104,46 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr): R
       line(`  ${name}: ${figures.join(', ') || 'no figures'}${f.error ? ` — FAILED: ${f.error.split('\n')[0]}` : ''}`);
     },
     finished() {
+      building.stop();
       const again = [...told].filter(([, n]) => n > 1).map(([code, n]) => `${code} ×${n}`);
       if (again.length) line(`warnings fired again, told once above, all in the block below: ${again.join(', ')}`);
+    },
+  };
+}
+
+/** A cold Rust build is silent for over a minute: a line every 15 s in a log, a ticking clock on a terminal. */
+const BUILD_HEARTBEAT_MS = 15_000;
+
+function buildHeartbeat(stream: NodeJS.WriteStream, tty: boolean, everyMs: number) {
+  let timer: NodeJS.Timeout | null = null;
+  let ticking = false;
+  const clear = () => {
+    if (!ticking) return;
+    stream.write('\r\x1b[2K');
+    ticking = false;
+  };
+  const stop = () => {
+    if (timer) clearInterval(timer);
+    timer = null;
+    clear();
+  };
+  return {
+    clear,
+    stop,
+    start(target: string) {
+      stop();
+      const since = Date.now();
+      const elapsed = () => `${Math.round((Date.now() - since) / 1000)} s`;
+      timer = setInterval(
+        () => {
+          if (tty) {
+            stream.write(`\r\x1b[2K  ${target}: building, ${elapsed()}`);
+            ticking = true;
+          } else stream.write(`  ${target}: still building, ${elapsed()}\n`);
+        },
+        tty ? 1000 : everyMs,
+      );
+      timer.unref();
     },
   };
 }

@@ -7,40 +7,17 @@ import { renderTerminal, writeReport } from '@kvbench/report';
 import { ManifestTarget, loadScenario, runScenario, type LoadedScenario, type Target } from '@kvbench/runner';
 import type { Results } from '@kvbench/schemas';
 import { cpuList, generator, parse, positiveInt } from '../args.js';
+import { colourFor } from '../colour.js';
 import { interruptibly } from '../interrupt.js';
 import { projectPaths } from '../paths.js';
 import { terminalReporter } from '../terminal-progress.js';
 import { UsageError } from '../usage-error.js';
+import { usage } from './spec.js';
 import { publishComparison } from './compare.js';
 
-export const abUsage = `kvbench ab <scenario> --base REV [options]
-  Same-run A/B: builds every server from git revision REV ("base") and from the working tree ("head"), measures
-  them interleaved (base, head, base, head …) in one run on this machine, and compares them by the regression rule.
-  Machine drift hits both sides alike, which comparing against numbers from another day cannot promise.
-  --servers a,b          which servers (default: the scenario's, else all)
-  --repeat N             repeats per side (default: the scenario's; an even number, at least 4, balances the order)
-  --seed S  --generator NAME  --pin-server CPUS  --pin-load CPUS   as for kvbench run
-  --markdown FILE        append the comparison's Markdown there (e.g. "$GITHUB_STEP_SUMMARY")
-  --json FILE            write the comparison itself there, as JSON (after the confirmation rerun)
-  --no-confirm           skip the confirmation rerun (by default a regression of a gate metric stands only if it
-                         holds on the first repeats and a rerun of the flagged servers and steps, judged together)
-  --report-only          exit 0 even on a regression`;
-
 export async function abCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('ab', argv, {
-    base: { type: 'string' },
-    servers: { type: 'string' },
-    repeat: { type: 'string' },
-    seed: { type: 'string' },
-    generator: { type: 'string' },
-    'pin-server': { type: 'string' },
-    'pin-load': { type: 'string' },
-    markdown: { type: 'string' },
-    json: { type: 'string' },
-    'no-confirm': { type: 'boolean' },
-    'report-only': { type: 'boolean' },
-  });
-  if (positionals.length !== 1) throw new UsageError(`kvbench ab: expected one scenario\n${abUsage}`);
+  const { values, positionals } = parse('ab', argv);
+  if (positionals.length !== 1) throw new UsageError(`kvbench ab: expected one scenario\n${usage('ab')}`);
   if (!values.base) throw new UsageError('kvbench ab: --base REV is required (a branch, tag or commit to compare against)');
   const paths = projectPaths();
   const loaded = await loadScenario(positionals[0]!, paths.scenarios);
@@ -103,7 +80,7 @@ export async function abCommand(argv: string[]): Promise<number> {
         signal: interrupt.signal,
         reporter: terminalReporter(),
       });
-      process.stdout.write(`\n${renderTerminal(results)}\nresults: ${path.relative(process.cwd(), file)}\n`);
+      process.stdout.write(`\n${renderTerminal(results, { color: colourFor(process.stdout) })}\nresults: ${path.relative(process.cwd(), file)}\n`);
       process.stdout.write(`report: ${path.relative(process.cwd(), await writeReport([results], paths.reports))}\n\n`);
       return results;
     };

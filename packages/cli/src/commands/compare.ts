@@ -14,22 +14,11 @@ import { writeComparisonReport } from '@kvbench/report';
 import { parse } from '../args.js';
 import { projectPaths } from '../paths.js';
 import { UsageError } from '../usage-error.js';
-
-export const compareUsage = `kvbench compare <baseline.json> <current.json> [options]
-  Decides per server, step and metric: regression, improvement or no change (the rule: README, "Regression rule").
-  Exit status: 1 on a regression of a gate metric (server CPU per request, failed requests), 0 otherwise, 2 when
-  the two cannot be compared.
-  --markdown FILE        also write the Markdown table there (e.g. "$GITHUB_STEP_SUMMARY"; appended to)
-  --json FILE            also write the comparison itself there, as JSON (kind kvbench.comparison)
-  --report-only          print and write everything, but exit 0 on a regression (machine noise is not a verdict)`;
+import { usage } from './spec.js';
 
 export async function compareCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('compare', argv, {
-    markdown: { type: 'string' },
-    json: { type: 'string' },
-    'report-only': { type: 'boolean' },
-  });
-  if (positionals.length !== 2) throw new UsageError(`kvbench compare: expected two results files, got ${positionals.length}\n${compareUsage}`);
+  const { values, positionals } = parse('compare', argv);
+  if (positionals.length !== 2) throw new UsageError(`kvbench compare: expected two results files, got ${positionals.length}\n${usage('compare')}`);
   let comparison: Comparison;
   try {
     const pair = await loadForCompare(positionals[0]!, positionals[1]!);

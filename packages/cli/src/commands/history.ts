@@ -5,17 +5,12 @@ import { readResults, writeFileAtomic } from '@kvbench/runner';
 import type { History } from '@kvbench/schemas';
 import { parse } from '../args.js';
 import { UsageError } from '../usage-error.js';
-
-export const historyUsage = `kvbench history <results.json …> --file FILE
-  Adds each results file's gate metrics (server CPU per request, failed requests: median, min–max and repeats per
-  server and step, with its commit and machine) to FILE, creating it. Small enough to keep between CI runs (on a
-  branch or as an artifact); kvbench report --index --history FILE draws it over commits. Adding a file twice
-  keeps one entry.`;
+import { usage } from './spec.js';
 
 export async function historyCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('history', argv, { file: { type: 'string' } });
-  if (!values.file) throw new UsageError(`kvbench history: --file FILE is required (the history to add to)\n${historyUsage}`);
-  if (positionals.length === 0) throw new UsageError(`kvbench history: give at least one results file\n${historyUsage}`);
+  const { values, positionals } = parse('history', argv);
+  if (!values.file) throw new UsageError(`kvbench history: --file FILE is required (the history to add to)\n${usage('history')}`);
+  if (positionals.length === 0) throw new UsageError(`kvbench history: give at least one results file\n${usage('history')}`);
   const file = path.resolve(values.file);
   const history = await readHistory(file);
   const entries = [];

@@ -5,29 +5,14 @@ import { addToHistory, emptyHistory, historyEntry } from '@kvbench/compare';
 import { readResults } from '@kvbench/runner';
 import type { Results } from '@kvbench/schemas';
 import { parse } from '../args.js';
-import { readHistory } from './history.js';
+import { colourFor } from '../colour.js';
 import { projectPaths } from '../paths.js';
 import { UsageError } from '../usage-error.js';
-
-export const reportUsage = `kvbench report <results.json …> [options]
-  Writes one self-contained HTML report (opens from disk, no network) under reports/ and prints its path.
-  --markdown FILE        also write the Markdown tables there (appended to, e.g. "$GITHUB_STEP_SUMMARY")
-  --terminal             print the terminal table too
-  --index                write reports/index.html: every run under results/, and each server's gate metric (CPU per
-                         request) per step over commits
-  --history FILE         with --index: also draw the entries of a history file (kvbench history) over commits
-  --results-dir DIR      with --index: the results files to list (default: results/, every folder beneath)
-  --report-dir DIR       where to write the HTML (default: reports/)`;
+import { readHistory } from './history.js';
+import { usage } from './spec.js';
 
 export async function reportCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('report', argv, {
-    markdown: { type: 'string' },
-    terminal: { type: 'boolean' },
-    index: { type: 'boolean' },
-    history: { type: 'string' },
-    'results-dir': { type: 'string' },
-    'report-dir': { type: 'string' },
-  });
+  const { values, positionals } = parse('report', argv);
   for (const flag of ['history', 'results-dir'] as const) {
     if (values[flag] && !values.index) throw new UsageError(`kvbench report: --${flag} is for the index page: give --index with it`);
   }
@@ -43,10 +28,10 @@ export async function reportCommand(argv: string[]): Promise<number> {
     process.stdout.write(`index: ${path.relative(process.cwd(), page) || page}\n`);
     if (positionals.length === 0) return 0;
   }
-  if (positionals.length === 0) throw new UsageError(`kvbench report: give at least one results file\n${reportUsage}`);
+  if (positionals.length === 0) throw new UsageError(`kvbench report: give at least one results file\n${usage('report')}`);
   const results: Results[] = [];
   for (const file of positionals) results.push(await readResults(file));
-  if (values.terminal) for (const r of results) process.stdout.write(`${renderTerminal(r)}\n`);
+  if (values.terminal) for (const r of results) process.stdout.write(`${renderTerminal(r, { color: colourFor(process.stdout) })}\n`);
   if (values.markdown) await writeFile(values.markdown, `${results.map(renderMarkdown).join('\n\n')}\n`, { flag: 'a' });
   const report = await writeReport(results, reportsDir);
   process.stdout.write(`report: ${path.relative(process.cwd(), report) || report}\n`);

@@ -4,62 +4,16 @@ import { StopSignal, type Readiness } from '@kvbench/schemas';
 import { renderTerminal, writeReport } from '@kvbench/report';
 import { CommandTarget, ManifestTarget, UrlTarget, loadScenario, runScenario, type Target } from '@kvbench/runner';
 import { cpuList, fdLimit, generator, parse, positiveInt } from '../args.js';
+import { colourFor } from '../colour.js';
 import { interruptibly } from '../interrupt.js';
 import { projectPaths } from '../paths.js';
 import { terminalReporter } from '../terminal-progress.js';
 import { UsageError } from '../usage-error.js';
-
-export const runUsage = `kvbench run <scenario> [options]
-  <scenario>             a name under scenarios/ (blog, blog-quick, blog-client, blog-fd-limit, ci, …) or a path
-  --servers a,b          which servers (folders under servers/) or runtime entries (ts@bun: see kvbench list);
-                         default: the scenario's, else every entry
-  --repeat N             repeats of every step (default: the scenario's)
-  --seed S               seed of the random request sequence (default: the scenario's)
-  --generator NAME       native (default: kvbench's own Rust client), autocannon or wrk, for every step
-  --fd-limit S[:H]       the server's open-file limit (soft[:hard]), e.g. 256 or 256:256
-  --pin-server CPUS      taskset CPU list for the server, e.g. 0
-  --pin-load CPUS        taskset CPU list for the load generator, e.g. 1
-  --no-pin               do not pin (default on 2+ cores: the server on the first half of the cores, the client on the rest)
-  --manifest FILE        a server described by a kvbench.json anywhere (e.g. in a clone of someone else's
-                         server); repeatable; with --servers, those run too
-  --url URL --name N     benchmark a server already running at a loopback URL
-  --command CMD --name N benchmark a server started by CMD; in CMD, {port} {host} {dir} {shards}
-                         {flushIntervalMs} {cleanupIntervalMs} are filled in, {flags} becomes the kv-spec flags
-  --ready HOW            when a --command server is ready: listening-line (default: it prints "listening on
-                         http://HOST:PORT"), tcp (a connect to {port} succeeds) or http:/PATH (GET PATH answers)
-  --stop-signal SIG      SIGTERM (default) or SIGINT: how a --command server is asked to stop
-  --no-verify            measure without first checking each server against the kv-spec (recorded in the results)
-  --no-build             use the servers' existing build artifacts
-  --no-report            skip the HTML report
-  --results-dir DIR      where to write the results file, named <scenario>-<time>.json (default: results/)
-  --out FILE             write the results file exactly there instead (folders are created; an existing file is
-                         never replaced: kvbench stops before starting anything, exit 2)
-  --report-dir DIR       where to write the HTML report (default: reports/)`;
+import { usage } from './spec.js';
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('run', argv, {
-    servers: { type: 'string' },
-    repeat: { type: 'string' },
-    seed: { type: 'string' },
-    generator: { type: 'string' },
-    'fd-limit': { type: 'string' },
-    'pin-server': { type: 'string' },
-    'pin-load': { type: 'string' },
-    'no-pin': { type: 'boolean' },
-    url: { type: 'string' },
-    command: { type: 'string' },
-    name: { type: 'string' },
-    manifest: { type: 'string', multiple: true },
-    ready: { type: 'string' },
-    'stop-signal': { type: 'string' },
-    'no-build': { type: 'boolean' },
-    'no-verify': { type: 'boolean' },
-    'no-report': { type: 'boolean' },
-    'results-dir': { type: 'string' },
-    out: { type: 'string' },
-    'report-dir': { type: 'string' },
-  });
-  if (positionals.length !== 1) throw new UsageError(`kvbench run: expected one scenario, got ${positionals.length}\n${runUsage}`);
+  const { values, positionals } = parse('run', argv);
+  if (positionals.length !== 1) throw new UsageError(`kvbench run: expected one scenario, got ${positionals.length}\n${usage('run')}`);
   const paths = projectPaths();
   const options = {
     repeat: positiveInt('--repeat', values.repeat),
@@ -94,7 +48,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       signal: interrupt.signal,
       reporter: terminalReporter(),
     });
-    process.stdout.write(`\n${renderTerminal(results)}\n`);
+    process.stdout.write(`\n${renderTerminal(results, { color: colourFor(process.stdout) })}\n`);
     process.stdout.write(`results: ${path.relative(process.cwd(), file) || file}\n`);
     if (!values['no-report']) {
       const report = await writeReport([results], values['report-dir'] ? path.resolve(values['report-dir']) : paths.reports);
