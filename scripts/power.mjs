@@ -82,7 +82,15 @@ function trial(dir) {
     // Every repeat's CPU per request, first run then confirmation: what the scatter per repeat really was.
     repeats: resultsFiles(dir)
       .filter((f) => !before.has(f))
-      .map((f) => JSON.parse(readFileSync(f, 'utf8')).runs.map((r) => ({ variant: r.variant, step: r.step, repeat: r.repeat, us: r.serverProcess?.cpu?.usPerRequest ?? null, warnings: r.warnings.map((w) => w.code) }))),
+      .map((f) =>
+        JSON.parse(readFileSync(f, 'utf8')).runs.map((r) => ({
+          variant: r.variant,
+          step: r.step,
+          repeat: r.repeat,
+          us: r.serverProcess?.cpu?.usPerRequest ?? null,
+          warnings: r.warnings.map((w) => w.code),
+        })),
+      ),
     flagged: cpu.some((r) => r.verdict === 'regression'),
     falseImprovement: cpu.some((r) => r.verdict === 'improvement'),
     changes: cpu.map((r) => ({ step: r.step, changePct: r.changePct, verdict: r.verdict, reason: r.reason })),
@@ -91,7 +99,12 @@ function trial(dir) {
 
 function resultsFiles(dir) {
   const folder = path.join(dir, 'results');
-  return existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.json')).map((f) => path.join(folder, f)).sort() : [];
+  return existsSync(folder)
+    ? readdirSync(folder)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => path.join(folder, f))
+        .sort()
+    : [];
 }
 
 /** Scatter per repeat: the standard deviation of log(CPU per request) within each (variant, step), pooled, as a %. */
@@ -128,7 +141,9 @@ try {
   );
   const addedPct = median(probe.changes.map((c) => c.changePct));
   const usPerIteration = (basePerRequest * addedPct) / 100 / probeIterations;
-  console.log(`sizing: ${probeIterations} iterations added ${addedPct.toFixed(1)} % to ${basePerRequest.toFixed(2)} µs/request: ${(usPerIteration * 1000).toFixed(3)} ns each`);
+  console.log(
+    `sizing: ${probeIterations} iterations added ${addedPct.toFixed(1)} % to ${basePerRequest.toFixed(2)} µs/request: ${(usPerIteration * 1000).toFixed(3)} ns each`,
+  );
 
   const rows = [];
   for (const size of sizes) {
@@ -139,8 +154,10 @@ try {
     for (let t = 0; t < trials; t++) {
       const outcome = trial(dir);
       outcomes.push(outcome);
-      console.log(`  +${size} % (${iterations} iterations) trial ${t + 1}/${trials}: ${outcome.flagged ? 'REGRESSION' : 'no regression'} ` +
-        `(${outcome.changes.map((c) => `${c.step} ${c.changePct?.toFixed(1)} %`).join(', ')}) in ${outcome.wallSec.toFixed(0)} s`);
+      console.log(
+        `  +${size} % (${iterations} iterations) trial ${t + 1}/${trials}: ${outcome.flagged ? 'REGRESSION' : 'no regression'} ` +
+          `(${outcome.changes.map((c) => `${c.step} ${c.changePct?.toFixed(1)} %`).join(', ')}) in ${outcome.wallSec.toFixed(0)} s`,
+      );
     }
     const detected = outcomes.filter((o) => o.flagged).length;
     rows.push({
@@ -159,7 +176,9 @@ try {
   console.log(`\n| injected change | iterations | trials | flagged as a regression | measured change (median) | scatter per repeat | wall time per trial |`);
   console.log('|---|--:|--:|--:|--:|--:|--:|');
   for (const r of rows) {
-    console.log(`| ${r.sizePct === 0 ? 'none (A/A)' : `+${r.sizePct} %`} | ${r.iterations} | ${r.trials} | ${r.flagged} (${(r.rate * 100).toFixed(0)} %) | ${r.measuredChangePct.toFixed(1)} % | ${r.scatterPct?.toFixed(1) ?? '—'} % | ${r.wallSecMedian.toFixed(0)} s |`);
+    console.log(
+      `| ${r.sizePct === 0 ? 'none (A/A)' : `+${r.sizePct} %`} | ${r.iterations} | ${r.trials} | ${r.flagged} (${(r.rate * 100).toFixed(0)} %) | ${r.measuredChangePct.toFixed(1)} % | ${r.scatterPct?.toFixed(1) ?? '—'} % | ${r.wallSecMedian.toFixed(0)} s |`,
+    );
   }
   mkdirSync(path.join(ROOT, 'results', 'power'), { recursive: true });
   const out = path.join(ROOT, 'results', 'power', `power-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}Z.json`);

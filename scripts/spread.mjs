@@ -63,11 +63,15 @@ if (markdown) {
   console.log('| step | server | runs | CPU µs/req per run | min / median / max | spread | disturbed repeats |');
   console.log('|---|---|--:|---|---|--:|--:|');
   for (const r of rows) {
-    console.log(`| ${r.step} | ${r.server} | ${r.runs} | ${r.values.map(sig).join(', ')} | ${sig(r.min)} / ${sig(r.median)} / ${sig(r.max)} | ${pct(r.spread)} | ${r.disturbed} |`);
+    console.log(
+      `| ${r.step} | ${r.server} | ${r.runs} | ${r.values.map(sig).join(', ')} | ${sig(r.min)} / ${sig(r.median)} / ${sig(r.max)} | ${pct(r.spread)} | ${r.disturbed} |`,
+    );
   }
 } else {
   for (const r of rows) {
-    console.log(`${r.step.padEnd(28)} ${r.server.padEnd(12)} ${r.values.map(sig).join(' ').padEnd(24)} min/med/max ${sig(r.min)}/${sig(r.median)}/${sig(r.max)}  spread ${pct(r.spread)}${r.disturbed ? `  (${r.disturbed} disturbed repeats)` : ''}`);
+    console.log(
+      `${r.step.padEnd(28)} ${r.server.padEnd(12)} ${r.values.map(sig).join(' ').padEnd(24)} min/med/max ${sig(r.min)}/${sig(r.median)}/${sig(r.max)}  spread ${pct(r.spread)}${r.disturbed ? `  (${r.disturbed} disturbed repeats)` : ''}`,
+    );
   }
 }
 const worst = rows.reduce((w, r) => (r.spread > (w?.spread ?? -1) ? r : w), null);

@@ -39,7 +39,10 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr, he
       if (info.error) line(`  ${name}: FAILED — ${info.error.split('\n')[0]}`);
       else {
         const runtime = info.runtime ? `, runtime ${info.runtime.name} ${fmtBytes(info.runtime.bytes)}` : '';
-        if (info.build) line(`  ${name}: built in ${buildTimeText(info.build)}${info.build.artifactBytes !== null ? `, artifact ${fmtBytes(info.build.artifactBytes)}` : ''}${runtime} (${info.version ?? 'version unknown'})`);
+        if (info.build)
+          line(
+            `  ${name}: built in ${buildTimeText(info.build)}${info.build.artifactBytes !== null ? `, artifact ${fmtBytes(info.build.artifactBytes)}` : ''}${runtime} (${info.version ?? 'version unknown'})`,
+          );
         else line(`  ${name}: ready${runtime} (${info.version ?? info.source})`);
       }
     },
@@ -83,7 +86,7 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr, he
       const summary = c
         ? `${fmtRps(c.rps)} req/s, ${fmtPct(c.successRate)} ok, p99 ${fmtLatency(c.latency.p99Us)}` +
           (run.serverProcess?.cpu ? `, ${fmtUs(run.serverProcess.cpu.usPerRequest)} CPU/req` : '')
-        : run.error?.split('\n')[0] ?? '';
+        : (run.error?.split('\n')[0] ?? '');
       line(`  ${run.server}${run.variant ? `@${run.variant}` : ''} ${run.step} #${run.repeat}: ${run.status}${summary ? ` — ${summary}` : ''}`);
       for (const w of run.warnings.filter((w) => w.code !== 'short-step')) {
         const seen = told.get(w.code) ?? 0;

@@ -63,7 +63,10 @@ describe('kvbench run', () => {
 
   it('suggests the command or the flag that was meant, and prints its version', () => {
     expect(kvbench(['rnu', 'blog'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "rnu"; did you mean "run"\?/) });
-    expect(kvbench(['run', 'blog', '--serverz', 'go'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown option --serverz; did you mean "--servers"\?/) });
+    expect(kvbench(['run', 'blog', '--serverz', 'go'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/unknown option --serverz; did you mean "--servers"\?/),
+    });
     expect(kvbench(['--version'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^kvbench \d+\.\d+\.\d+/) });
   });
 
@@ -86,8 +89,16 @@ describe('kvbench run', () => {
     const marker = `crashy-${process.pid}`;
     const file = await scenarioFile(dir, { name: 'cli-crash', load: { connections: 20 }, steps: [{ name: 'a', requests: 3000 }] });
     const { code, stdout, stderr } = kvbench([
-      'run', file, '--results-dir', dir, '--report-dir', dir, '--name', 'crashy',
-      '--command', `node ${FAKE} --crash-after 400 --marker ${marker} {flags}`,
+      'run',
+      file,
+      '--results-dir',
+      dir,
+      '--report-dir',
+      dir,
+      '--name',
+      'crashy',
+      '--command',
+      `node ${FAKE} --crash-after 400 --marker ${marker} {flags}`,
     ]);
     // Its only run crashed: results and report are written, and the exit says no valid measurement came out.
     expect(code).toBe(1);
@@ -109,7 +120,9 @@ describe('kvbench run', () => {
     const file = await scenarioFile(dir, { name: 'cli-dead', load: { connections: 4, warmupRequests: 0 }, steps: [{ name: 'a', requests: 200 }] });
     const { code, stdout, stderr } = kvbench(['run', file, '--results-dir', dir, '--no-report', '--url', 'http://127.0.0.1:1', '--name', 'nobody']);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/verifying nobody …\n\s+nobody: FAILED healthz — GET \/healthz on http:\/\/127\.0\.0\.1:1 failed: connect ECONNREFUSED .* \(not measured\)/);
+    expect(stderr).toMatch(
+      /verifying nobody …\n\s+nobody: FAILED healthz — GET \/healthz on http:\/\/127\.0\.0\.1:1 failed: connect ECONNREFUSED .* \(not measured\)/,
+    );
     const results = JSON.parse(await readFile(path.resolve(ROOT, /results: (.+\.json)/.exec(stdout)![1]!), 'utf8'));
     expect(results.runs[0]).toMatchObject({ status: 'not-verified', client: null });
     expect(stdout).not.toMatch(/Highest RPS/);
@@ -117,7 +130,12 @@ describe('kvbench run', () => {
 
   it('numbers a repeat the same in the live progress, the warnings and the results file', async () => {
     const dir = await tempDir('kvbench-cli-');
-    const file = await scenarioFile(dir, { name: 'cli-repeats', repeat: 2, load: { connections: 4, warmupRequests: 0 }, steps: [{ name: 'a', requests: 200 }] });
+    const file = await scenarioFile(dir, {
+      name: 'cli-repeats',
+      repeat: 2,
+      load: { connections: 4, warmupRequests: 0 },
+      steps: [{ name: 'a', requests: 200 }],
+    });
     const { code, stdout, stderr } = kvbench(['run', file, '--results-dir', dir, '--no-report', '--name', 'fake', '--command', `node ${FAKE} {flags}`]);
     expect(code).toBe(0);
     const results = JSON.parse(await readFile(path.resolve(ROOT, /results: (.+\.json)/.exec(stdout)![1]!), 'utf8'));
@@ -131,8 +149,23 @@ describe('kvbench run', () => {
 
   it('tells each warning once while running, counts the rest, and lists them all after the table', async () => {
     const dir = await tempDir('kvbench-cli-');
-    const file = await scenarioFile(dir, { name: 'cli-warn-once', repeat: 3, load: { connections: 4, warmupRequests: 0 }, steps: [{ name: 'a', requests: 200 }] });
-    const { stdout, stderr } = kvbench(['run', file, '--results-dir', dir, '--no-report', '--name', 'fake', '--command', `node ${FAKE} --emfile-lines 2 {flags}`]);
+    const file = await scenarioFile(dir, {
+      name: 'cli-warn-once',
+      repeat: 3,
+      load: { connections: 4, warmupRequests: 0 },
+      steps: [{ name: 'a', requests: 200 }],
+    });
+    const { stdout, stderr } = kvbench([
+      'run',
+      file,
+      '--results-dir',
+      dir,
+      '--no-report',
+      '--name',
+      'fake',
+      '--command',
+      `node ${FAKE} --emfile-lines 2 {flags}`,
+    ]);
     expect(stderr.match(/! open-file-errors:/g)).toHaveLength(1);
     expect(stderr).toMatch(/warnings fired again, told once above, all in the block below: .*open-file-errors ×3/);
     expect(stdout).toMatch(/Ran out of file descriptors \[open-file-errors\][\s\S]*\(\+2 more\)/);
@@ -144,13 +177,26 @@ describe('kvbench run', () => {
     const file = await scenarioFile(dir, {
       name: 'cli-sigint',
       load: { connections: 10 },
-      steps: [{ name: 'short', requests: 200 }, { name: 'long', durationSec: 60 }],
+      steps: [
+        { name: 'short', requests: 200 },
+        { name: 'long', durationSec: 60 },
+      ],
     });
     // node with tsx as a loader: the two signals below must reach the runner itself, as a relaying wrapper's do
     // (sent to the tsx wrapper instead, its own second-signal rule would force-kill the runner).
     const child = await runningUntil(/\[2\/2\] fake long/, process.execPath, [
-      '--import', 'tsx', MAIN, 'run', file, '--results-dir', dir, '--no-report', '--name', 'fake',
-      '--command', `node ${FAKE} --marker ${marker} {flags}`,
+      '--import',
+      'tsx',
+      MAIN,
+      'run',
+      file,
+      '--results-dir',
+      dir,
+      '--no-report',
+      '--name',
+      'fake',
+      '--command',
+      `node ${FAKE} --marker ${marker} {flags}`,
     ]);
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(processesWith(marker)).toHaveLength(1);
@@ -174,15 +220,29 @@ describe('kvbench run', () => {
     const file = await scenarioFile(dir, { name: 'cli-sigkill', load: { connections: 10, warmupRequests: 0 }, steps: [{ name: 'long', durationSec: 60 }] });
     // node with tsx as a loader, not the tsx wrapper: the process killed must be the runner itself.
     const child = await runningUntil(/\[1\/1\] fake long/, process.execPath, [
-      '--import', 'tsx', MAIN, 'run', file, '--results-dir', dir, '--no-report', '--no-verify', '--name', 'fake',
-      '--command', `node ${FAKE} --marker ${marker} {flags}`,
+      '--import',
+      'tsx',
+      MAIN,
+      'run',
+      file,
+      '--results-dir',
+      dir,
+      '--no-report',
+      '--no-verify',
+      '--name',
+      'fake',
+      '--command',
+      `node ${FAKE} --marker ${marker} {flags}`,
     ]);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(processesWith(marker)).toHaveLength(1);
     const scratch = `kvbench-run-${child.pid}-`;
     expect((await readdir(os.tmpdir())).some((f) => f.startsWith(scratch))).toBe(true);
     // Its children: the server (the marker) and kvload, each exec'd in place by setpriv.
-    const children = spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+    const children = spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n')
+      .filter(Boolean);
     const commands = children.map((pid) => spawnSync('ps', ['-o', 'args=', '-p', pid], { encoding: 'utf8' }).stdout.trim());
     expect(commands.some((c) => c.includes('kvload'))).toBe(true);
     expect(commands.some((c) => c.includes(marker))).toBe(true);

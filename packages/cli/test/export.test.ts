@@ -36,10 +36,7 @@ const ActionBenchmarkFile = z
  */
 const BencherMetricFormat = z.record(
   z.string().min(1).max(1024),
-  z.record(
-    z.string().min(1).max(64),
-    z.strictObject({ value: z.number(), lower_value: z.number().optional(), upper_value: z.number().optional() }),
-  ),
+  z.record(z.string().min(1).max(64), z.strictObject({ value: z.number(), lower_value: z.number().optional(), upper_value: z.number().optional() })),
 );
 
 /** A name with everything CSV must quote: comma, quote, and a line break. */

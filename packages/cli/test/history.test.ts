@@ -7,10 +7,9 @@ import { kvbench, tempDir } from './support/cli.js';
 
 /** A ci results file of one commit, go at `cpu` µs per request. */
 function resultsAt(id: string, startedAt: string, commit: string, cpu: number): Results {
-  const results = resultsOf(
-    repeatsOf({ server: 'go', step: 'post-20k', rps: 20_000, p50Us: 700, p99Us: 1800, cpuUsPerRequest: cpu, peakRssBytes: 18e6 }),
-    { id },
-  );
+  const results = resultsOf(repeatsOf({ server: 'go', step: 'post-20k', rps: 20_000, p50Us: 700, p99Us: 1800, cpuUsPerRequest: cpu, peakRssBytes: 18e6 }), {
+    id,
+  });
   return { ...results, startedAt, environment: { ...results.environment, gitCommit: commit } };
 }
 

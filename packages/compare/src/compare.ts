@@ -37,10 +37,7 @@ export interface VariantOptions extends Omit<CompareOptions, 'baselineFile' | 'c
  * README.md. Throws CompareInputError when the two cannot be compared (other scenario, nothing in common).
  */
 export function compare(baseline: Results, current: Results, options: CompareOptions = {}): Comparison {
-  const sources: [Source, Source] = [
-    source(baseline, options.baselineFile, options.baselineLabel),
-    source(current, options.currentFile, options.currentLabel),
-  ];
+  const sources: [Source, Source] = [source(baseline, options.baselineFile, options.baselineLabel), source(current, options.currentFile, options.currentLabel)];
   const [baseName, currentName] = sources.map(nameOf) as [string, string];
   if (baseline.scenario.name !== current.scenario.name) {
     throw new CompareInputError(
@@ -170,8 +167,7 @@ function build(input: BuildInput): Comparison {
         `${headName} has ${listGroups(head)}. Compare runs of the same servers and steps`,
     );
   }
-  const only = (from: Map<string, Group>, other: Map<string, Group>) =>
-    [...from.entries()].filter(([key]) => !other.has(key)).map(([, g]) => groupName(g));
+  const only = (from: Map<string, Group>, other: Map<string, Group>) => [...from.entries()].filter(([key]) => !other.has(key)).map(([, g]) => groupName(g));
   const onlyBase = only(base, head);
   const onlyHead = only(head, base);
   if (onlyBase.length) warnings.push(`only in ${baseName}, not compared: ${onlyBase.join(', ')}`);
@@ -197,9 +193,7 @@ function build(input: BuildInput): Comparison {
     const h = head.get(key)!;
     const loadDiff = describeLoadDifference(b.runs[0]!, h.runs[0]!);
     if (loadDiff) {
-      warnings.push(
-        `${groupName(h)} is not compared: its load differs (${loadDiff}); rerun the baseline with this scenario`,
-      );
+      warnings.push(`${groupName(h)} is not compared: its load differs (${loadDiff}); rerun the baseline with this scenario`);
       continue;
     }
     for (const [group, name] of [
@@ -223,9 +217,7 @@ function build(input: BuildInput): Comparison {
     for (const metric of METRICS) {
       const threshold = thresholds[metric.key];
       const notJudged = input.notJudged ?? disturbed ?? metric.notJudged?.([...b.runs, ...h.runs].filter(metric.fromRun)) ?? null;
-      const values = input.paired
-        ? pairedValuesOf(metric, b.runs, h.runs)
-        : { baseline: valuesOf(metric, b.runs), current: valuesOf(metric, h.runs) };
+      const values = input.paired ? pairedValuesOf(metric, b.runs, h.runs) : { baseline: valuesOf(metric, b.runs), current: valuesOf(metric, h.runs) };
       const decision = decide({
         ...values,
         paired: Boolean(input.paired),
@@ -253,8 +245,7 @@ function build(input: BuildInput): Comparison {
   if (rows.length === 0) {
     throw new CompareInputError(
       'nothing-in-common',
-      'nothing could be compared: every server and step in both runs was run with a different load ' +
-        `(${warnings.join('; ')})`,
+      'nothing could be compared: every server and step in both runs was run with a different load ' + `(${warnings.join('; ')})`,
     );
   }
 

@@ -29,13 +29,21 @@ export function confirmRegressions(first: Comparison, confirmation: Comparison):
       confirmed++;
       return { ...row, reason: `${row.reason}; confirmed with a rerun, all repeats together: ${measured(again)}` };
     }
-    const said = again ? `${again.verdict === 'no-change' ? 'no change' : again.verdict} (${measured(again)}: ${again.reason})` : 'nothing (not measured again)';
-    return { ...row, verdict: 'no-change', reason: `not confirmed: the first measurement was a regression (${row.reason}); with a rerun, all repeats together said ${said}` };
+    const said = again
+      ? `${again.verdict === 'no-change' ? 'no change' : again.verdict} (${measured(again)}: ${again.reason})`
+      : 'nothing (not measured again)';
+    return {
+      ...row,
+      verdict: 'no-change',
+      reason: `not confirmed: the first measurement was a regression (${row.reason}); with a rerun, all repeats together said ${said}`,
+    };
   });
   const note =
     asked === 0
       ? []
-      : [`confirmation rerun: ${confirmed} of ${asked} gate regression${asked === 1 ? '' : 's'} held when measured again (${[...new Set(rows.filter((r, i) => r !== first.rows[i]).map((r) => `${serverName(r)}/${r.step}`))].join(', ')})`];
+      : [
+          `confirmation rerun: ${confirmed} of ${asked} gate regression${asked === 1 ? '' : 's'} held when measured again (${[...new Set(rows.filter((r, i) => r !== first.rows[i]).map((r) => `${serverName(r)}/${r.step}`))].join(', ')})`,
+        ];
   return { ...first, rows, verdict: overallVerdict(rows), warnings: [...note, ...first.warnings] };
 }
 

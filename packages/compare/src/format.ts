@@ -1,8 +1,7 @@
 import type { MetricUnit } from './metrics.js';
 import type { Spread } from './schema.js';
 
-const thousands = (value: number, digits = 0) =>
-  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const thousands = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** A value with its unit, at a precision a reader can compare at a glance: "312 µs", "1.24 ms", "48.2 MiB". */
 export function formatValue(value: number | null, unit: MetricUnit): string {

@@ -1,12 +1,4 @@
-import {
-  DISTURBED_WARNINGS,
-  HistorySchema,
-  type History,
-  type HistoryEntry,
-  type HistoryPoint,
-  type Results,
-  type Run,
-} from '@kvbench/schemas';
+import { DISTURBED_WARNINGS, HistorySchema, type History, type HistoryEntry, type HistoryPoint, type Results, type Run } from '@kvbench/schemas';
 import { CompareInputError } from './errors.js';
 import { METRICS, valuesOf } from './metrics.js';
 import { median } from './stats.js';

@@ -18,8 +18,7 @@ export async function loadResultsFile(file: string, role = 'results'): Promise<R
   } catch (error) {
     throw new CompareInputError(
       'not-json',
-      `the ${role} file ${file} is not JSON (${(error as Error).message}); ` +
-        'give a results/*.json file written by kvbench run',
+      `the ${role} file ${file} is not JSON (${(error as Error).message}); ` + 'give a results/*.json file written by kvbench run',
     );
   }
   const header = (typeof json === 'object' && json !== null ? json : {}) as { kind?: unknown; schemaVersion?: unknown };

@@ -52,7 +52,9 @@ function gateNote(comparison: Comparison): string {
   const regressions = comparison.rows.filter((row) => row.verdict === 'regression');
   const gating = regressions.filter((row) => metricSpec(row.metric).gate).length;
   if (gating === regressions.length) return '';
-  const gates = METRICS.filter((m) => m.gate).map((m) => m.label).join(', ');
+  const gates = METRICS.filter((m) => m.gate)
+    .map((m) => m.label)
+    .join(', ');
   return ` (${gating} failing the gate: ${gates})`;
 }
 

@@ -81,8 +81,7 @@ export function decide(input: RuleInput): Decision {
   });
 
   if (sides.baseline === null || sides.current === null) {
-    const missing =
-      !sides.baseline && !sides.current ? 'either run' : !sides.baseline ? 'the baseline' : 'the current run';
+    const missing = !sides.baseline && !sides.current ? 'either run' : !sides.baseline ? 'the baseline' : 'the current run';
     return { verdict: 'not-compared', reason: `not measured in ${missing}`, change: null, tests: null, ...sides };
   }
   const b = sides.baseline.median;
@@ -92,8 +91,7 @@ export function decide(input: RuleInput): Decision {
   if (paired && base.length !== cur.length) throw new Error(`paired repeats need equal counts (baseline ${base.length}, current ${cur.length})`);
   if (base.length < 2 || cur.length < 2) {
     return noChange(
-      `only one repeat (baseline ${base.length}, current ${cur.length}): one run shows no spread to judge a change ` +
-        'against; run with --repeat 3 or more',
+      `only one repeat (baseline ${base.length}, current ${cur.length}): one run shows no spread to judge a change ` + 'against; run with --repeat 3 or more',
       change,
     );
   }

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CompareInputError,
-  ComparisonSchema,
-  compare,
-  compareVariants,
-  exitCodeFor,
-  type Comparison,
-} from '../src/index.js';
+import { CompareInputError, ComparisonSchema, compare, compareVariants, exitCodeFor, type Comparison } from '../src/index.js';
 import { repeatsOf, resultsOf, runOf } from './support/results.js';
 
 const typical = { rps: 3000, p50Us: 5000, p99Us: 9000, cpuUsPerRequest: 260, peakRssBytes: 60e6 };
@@ -60,12 +53,12 @@ describe('compare', () => {
     const cpu = comparison.rows.find((r) => r.metric === 'cpuPerRequest')!;
     expect(cpu.verdict).toBe('no-change');
     expect(cpu.changePct).toBeCloseTo(20, 6);
-    expect(cpu.reason).toBe(
-      'not judged: 20% higher, worse, but the machine was disturbed during head.json repeat 1 (machine-busy); rerun on a quiet machine',
-    );
+    expect(cpu.reason).toBe('not judged: 20% higher, worse, but the machine was disturbed during head.json repeat 1 (machine-busy); rerun on a quiet machine');
     expect(comparison.verdict).toBe('no-change');
     expect(exitCodeFor(comparison)).toBe(0);
-    expect(comparison.warnings).toContain('fake/burst is not judged: the machine was disturbed during head.json repeat 1 (machine-busy); rerun on a quiet machine');
+    expect(comparison.warnings).toContain(
+      'fake/burst is not judged: the machine was disturbed during head.json repeat 1 (machine-busy); rerun on a quiet machine',
+    );
   });
 
   it('exits 0 when the current run is the same or better', () => {
@@ -82,13 +75,20 @@ describe('compare', () => {
     const baseline = resultsOf(repeatsOf(typical));
     const slower = repeatsOf({ ...typical, cpuUsPerRequest: 312 });
     const lenient = resultsOf(slower, { scenario: { thresholds: { cpuPerRequest: 0.3 } } });
-    expect(verdicts(compare(resultsOf(repeatsOf(typical), { scenario: { thresholds: { cpuPerRequest: 0.3 } } }), lenient))['fake/burst/cpuPerRequest']).toBe('no-change');
+    expect(verdicts(compare(resultsOf(repeatsOf(typical), { scenario: { thresholds: { cpuPerRequest: 0.3 } } }), lenient))['fake/burst/cpuPerRequest']).toBe(
+      'no-change',
+    );
     const overridden = compare(baseline, resultsOf(slower), { thresholds: { cpuPerRequest: 0.25 } });
     expect(overridden.rows[0]).toMatchObject({ verdict: 'no-change', thresholdPct: 25 });
   });
 
   it('compares each server and step present on both sides, in scenario order, and names the rest', () => {
-    const scenario = { steps: [{ name: 'a', requests: 1000 }, { name: 'b', requests: 1000 }] };
+    const scenario = {
+      steps: [
+        { name: 'a', requests: 1000 },
+        { name: 'b', requests: 1000 },
+      ],
+    };
     const baseline = resultsOf(
       [...repeatsOf({ ...typical, step: 'b' }), ...repeatsOf({ ...typical, step: 'a' }), ...repeatsOf({ ...typical, server: 'go', step: 'a' })],
       { scenario },
@@ -100,18 +100,12 @@ describe('compare', () => {
     const comparison = compare(baseline, current, { baselineFile: 'base.json', currentFile: 'head.json' });
     expect([...new Set(comparison.rows.map((r) => `${r.server}/${r.step}`))]).toEqual(['fake/a', 'fake/b']);
     expect(comparison.rows.slice(0, 6).map((r) => r.metric)).toEqual(['cpuPerRequest', 'rps', 'p50', 'p99', 'peakRss', 'failures']);
-    expect(comparison.warnings).toEqual([
-      'only in base.json, not compared: go/a',
-      'only in head.json, not compared: rust/a',
-    ]);
+    expect(comparison.warnings).toEqual(['only in base.json, not compared: go/a', 'only in head.json, not compared: rust/a']);
   });
 
   it('leaves a crashed repeat out of the speed figures but counts its failed requests', () => {
     const baseline = resultsOf(repeatsOf(typical));
-    const crashed = [
-      ...repeatsOf(typical).slice(0, 2),
-      runOf({ ...typical, repeat: 2, status: 'server-crashed', failed: 400, cpuUsPerRequest: 9999 }),
-    ];
+    const crashed = [...repeatsOf(typical).slice(0, 2), runOf({ ...typical, repeat: 2, status: 'server-crashed', failed: 400, cpuUsPerRequest: 9999 })];
     const comparison = compare(baseline, resultsOf(crashed), { currentFile: 'head.json' });
     const cpu = comparison.rows.find((r) => r.metric === 'cpuPerRequest')!;
     expect(cpu.current?.n).toBe(2);
@@ -134,10 +128,7 @@ describe('compare', () => {
     );
     const long = { requests: 10_000 };
     const scenario = { steps: [{ name: 'burst', requests: 10_000 }] };
-    const judged = compare(
-      resultsOf(repeatsOf({ ...typical, ...long }), { scenario }),
-      resultsOf(repeatsOf({ ...slowTail, ...long }), { scenario }),
-    );
+    const judged = compare(resultsOf(repeatsOf({ ...typical, ...long }), { scenario }), resultsOf(repeatsOf({ ...slowTail, ...long }), { scenario }));
     expect(p99(judged).verdict).toBe('regression');
   });
 
@@ -171,14 +162,17 @@ describe('compare', () => {
   });
 
   it('skips a step whose load differs between the runs, and says why', () => {
-    const scenario = { steps: [{ name: 'burst', requests: 1000 }, { name: 'other', requests: 1000 }] };
+    const scenario = {
+      steps: [
+        { name: 'burst', requests: 1000 },
+        { name: 'other', requests: 1000 },
+      ],
+    };
     const baseline = resultsOf([...repeatsOf(typical), ...repeatsOf({ ...typical, step: 'other' })], { scenario });
     const current = resultsOf([...repeatsOf({ ...typical, connections: 50 }), ...repeatsOf({ ...typical, step: 'other' })], { scenario });
     const comparison = compare(baseline, current);
     expect(new Set(comparison.rows.map((r) => r.step))).toEqual(new Set(['other']));
-    expect(comparison.warnings).toEqual([
-      'fake/burst is not compared: its load differs (connections 20 vs 50); rerun the baseline with this scenario',
-    ]);
+    expect(comparison.warnings).toEqual(['fake/burst is not compared: its load differs (connections 20 vs 50); rerun the baseline with this scenario']);
   });
 
   describe('refuses inputs it cannot compare, with a sentence that says what to do', () => {
@@ -217,10 +211,7 @@ describe('compare', () => {
 
 describe('compareVariants', () => {
   it('compares the base and head runs of one results file by the same rule', () => {
-    const results = resultsOf([
-      ...repeatsOf({ ...typical, variant: 'base' }),
-      ...repeatsOf({ ...typical, variant: 'head', cpuUsPerRequest: 320, rps: 2400 }),
-    ]);
+    const results = resultsOf([...repeatsOf({ ...typical, variant: 'base' }), ...repeatsOf({ ...typical, variant: 'head', cpuUsPerRequest: 320, rps: 2400 })]);
     const comparison = compareVariants(results, { file: 'results/ci-ab.json' });
     expect(comparison.baseline).toEqual({
       resultsId: 'r1',

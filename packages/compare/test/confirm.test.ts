@@ -30,7 +30,9 @@ describe('confirmation rerun', () => {
     const cpu = dropped.rows.find((r) => r.metric === 'cpuPerRequest')!;
     expect(cpu.verdict).toBe('no-change');
     expect(cpu.changePct).toBeCloseTo(20, 6);
-    expect(cpu.reason).toMatch(/^not confirmed: the first measurement was a regression \(20% higher, worse .*\); with a rerun, all repeats together said no change \(260 µs \(257–263, n=3\) → 260 µs \(257–263, n=3\): unchanged\)$/);
+    expect(cpu.reason).toMatch(
+      /^not confirmed: the first measurement was a regression \(20% higher, worse .*\); with a rerun, all repeats together said no change \(260 µs \(257–263, n=3\) → 260 µs \(257–263, n=3\): unchanged\)$/,
+    );
     expect(dropped.verdict).toBe('no-change');
     expect(exitCodeFor(dropped)).toBe(0);
     expect(dropped.warnings[0]).toBe('confirmation rerun: 0 of 1 gate regression held when measured again (fake/burst)');

@@ -40,8 +40,8 @@ async function measure(name: string): Promise<Results> {
   return results;
 }
 
-describe.skipIf(!twoCores)('a run with a CPU burner on the server\'s core', () => {
-  it('is flagged machine-busy with the burner\'s load, and compare will not judge it against a quiet run', async () => {
+describe.skipIf(!twoCores)("a run with a CPU burner on the server's core", () => {
+  it("is flagged machine-busy with the burner's load, and compare will not judge it against a quiet run", async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'kvbench-disturbed-'));
     const quiet = await measure('quiet');
     const serverCpu = quiet.environment.pinning.server ?? '0';
@@ -63,7 +63,9 @@ describe.skipIf(!twoCores)('a run with a CPU burner on the server\'s core', () =
 
     const comparison = compare(quiet, burned, { baselineFile: 'quiet.json', currentFile: 'burned.json' });
     expect(comparison.verdict).toBe('no-change');
-    expect(comparison.warnings.join('\n')).toMatch(/fake\/steady is not judged: the machine was disturbed during (.*; )?burned\.json repeats 0, 1, 2 \(machine-busy\)/);
+    expect(comparison.warnings.join('\n')).toMatch(
+      /fake\/steady is not judged: the machine was disturbed during (.*; )?burned\.json repeats 0, 1, 2 \(machine-busy\)/,
+    );
     for (const row of comparison.rows) {
       expect(row.verdict === 'regression' || row.verdict === 'improvement').toBe(false);
     }

@@ -6,13 +6,8 @@ const typical = { rps: 3000, p50Us: 5000, p99Us: 9000, cpuUsPerRequest: 260, pea
 
 describe('renderComparisonMarkdown', () => {
   const baseline = resultsOf([...repeatsOf(typical), ...repeatsOf({ ...typical, server: 'go' })]);
-  const current = resultsOf([
-    ...repeatsOf({ ...typical, rps: 3600 }),
-    ...repeatsOf({ ...typical, server: 'go', cpuUsPerRequest: 330 }),
-  ]);
-  const markdown = renderComparisonMarkdown(
-    compare(baseline, current, { baselineLabel: 'results/baseline/ci.json', currentLabel: 'results/ci-head.json' }),
-  );
+  const current = resultsOf([...repeatsOf({ ...typical, rps: 3600 }), ...repeatsOf({ ...typical, server: 'go', cpuUsPerRequest: 330 })]);
+  const markdown = renderComparisonMarkdown(compare(baseline, current, { baselineLabel: 'results/baseline/ci.json', currentLabel: 'results/ci-head.json' }));
   const tableRows = markdown.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| server'));
 
   it('starts with the counts so a job summary answers "did it regress?" at once', () => {
@@ -58,10 +53,9 @@ describe('renderComparisonMarkdown', () => {
   });
 
   it('escapes pipes in names so the table keeps its columns, and lists the notes', () => {
-    const results = resultsOf([
-      ...repeatsOf({ ...typical, variant: 'base', server: 'a|b' }),
-      ...repeatsOf({ ...typical, variant: 'head', server: 'a|b' }),
-    ], { complete: false });
+    const results = resultsOf([...repeatsOf({ ...typical, variant: 'base', server: 'a|b' }), ...repeatsOf({ ...typical, variant: 'head', server: 'a|b' })], {
+      complete: false,
+    });
     const text = renderComparisonMarkdown(compareVariants(results));
     expect(text).toContain('| a\\|b | burst |');
     expect(text).toMatch(/\nNotes:\n- the run was not complete \(interrupted\)/);

@@ -46,7 +46,9 @@ describe('decide', () => {
     const d = decide({ ...cpu, baseline: [100, 130, 140], current: [145, 150, 200] });
     expect(d.tests?.rank.p).toBeCloseTo(0.05, 12);
     expect(d.verdict).toBe('no-change');
-    expect(d.reason).toMatch(/^not clear of the noise: 15\.4% higher, worse, beyond the 10% threshold, and the repeats rank apart \(rank test p = 0\.05\), but the shift is small against their scatter \(t-test p = 0\.0\d+ > 0\.005\)$/);
+    expect(d.reason).toMatch(
+      /^not clear of the noise: 15\.4% higher, worse, beyond the 10% threshold, and the repeats rank apart \(rank test p = 0\.05\), but the shift is small against their scatter \(t-test p = 0\.0\d+ > 0\.005\)$/,
+    );
   });
 
   it('refuses to judge one repeat, however large the change', () => {

@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  logGamma,
-  mannWhitney,
-  median,
-  midranks,
-  normalCdf,
-  pairedT,
-  smallestPValue,
-  studentT,
-  studentTUpperTail,
-  wilcoxonSignedRank,
-} from '../src/stats.js';
+import { logGamma, mannWhitney, median, midranks, normalCdf, pairedT, smallestPValue, studentT, studentTUpperTail, wilcoxonSignedRank } from '../src/stats.js';
 
 /** Every way of splitting the pooled values, counted one by one: the definition the fast version must match. */
 function bruteForcePGreater(x: number[], y: number[]): number {
   const pooled = [...x, ...y];
-  const uOf = (a: number[], b: number[]) =>
-    a.reduce((sum, ai) => sum + b.reduce((s, bj) => s + (ai > bj ? 1 : ai === bj ? 0.5 : 0), 0), 0);
+  const uOf = (a: number[], b: number[]) => a.reduce((sum, ai) => sum + b.reduce((s, bj) => s + (ai > bj ? 1 : ai === bj ? 0.5 : 0), 0), 0);
   const observed = uOf(x, y);
   let total = 0;
   let atLeast = 0;
@@ -75,9 +63,18 @@ describe('mannWhitney', () => {
 
   it('counts ties exactly, as a permutation of the observed values', () => {
     const cases: [number[], number[]][] = [
-      [[1, 2, 2, 3], [2, 3, 4]],
-      [[0, 0, 1], [0, 0, 0]],
-      [[5, 5, 6, 7, 7], [5, 6, 6, 7, 8]],
+      [
+        [1, 2, 2, 3],
+        [2, 3, 4],
+      ],
+      [
+        [0, 0, 1],
+        [0, 0, 0],
+      ],
+      [
+        [5, 5, 6, 7, 7],
+        [5, 6, 6, 7, 8],
+      ],
     ];
     for (const [x, y] of cases) expect(mannWhitney(x, y).pGreater).toBeCloseTo(bruteForcePGreater(x, y), 12);
   });

@@ -84,10 +84,7 @@ export async function stats(sut: ServerUnderTest): Promise<{ keys: number; shard
   );
   const { keys, shards } = body;
   assert.ok(Number.isInteger(keys) && (keys as number) >= 0, `GET /stats: keys is not a count: ${show(res)}`);
-  assert.ok(
-    Array.isArray(shards) && shards.every((n) => Number.isInteger(n) && n >= 0),
-    `GET /stats: shards is not a list of counts: ${show(res)}`,
-  );
+  assert.ok(Array.isArray(shards) && shards.every((n) => Number.isInteger(n) && n >= 0), `GET /stats: shards is not a list of counts: ${show(res)}`);
   const sum = (shards as number[]).reduce((a, b) => a + b, 0);
   assert.equal(sum, keys, `GET /stats: the shard counts sum to ${sum}, keys says ${String(keys)}: ${show(res)}`);
   return { keys: keys as number, shards: shards as number[] };

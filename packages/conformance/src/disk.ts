@@ -46,7 +46,8 @@ export function parseShardFile(bytes: Buffer, file: string): Record<string, Stor
   if (md5 !== hash) throw new Error(`${file}: stored MD5 ${hash} but the JSON bytes hash to ${md5}`);
   const text = json.toString('utf8');
   const loose = whitespaceOutsideStrings(text);
-  if (loose !== -1) throw new Error(`${file}: the JSON is not compact (whitespace at byte ${loose}: ${JSON.stringify(text.slice(Math.max(0, loose - 20), loose + 20))})`);
+  if (loose !== -1)
+    throw new Error(`${file}: the JSON is not compact (whitespace at byte ${loose}: ${JSON.stringify(text.slice(Math.max(0, loose - 20), loose + 20))})`);
   let doc: unknown;
   try {
     doc = JSON.parse(text);

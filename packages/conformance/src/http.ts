@@ -35,18 +35,15 @@ export function request(baseUrl: string, method: string, path: string, options: 
   const timeoutMs = options.timeoutMs ?? 10_000;
   const what = `${method} ${path}`;
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: url.hostname, port: url.port, method, path, headers, agent: options.agent ?? false, timeout: timeoutMs },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', (error) => reject(new Error(`${what} on ${baseUrl}: response broke off: ${error.message}`)));
-        res.on('end', () => {
-          const all = Buffer.concat(chunks);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: all, text: all.toString('utf8') });
-        });
-      },
-    );
+    const req = http.request({ host: url.hostname, port: url.port, method, path, headers, agent: options.agent ?? false, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', (error) => reject(new Error(`${what} on ${baseUrl}: response broke off: ${error.message}`)));
+      res.on('end', () => {
+        const all = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: all, text: all.toString('utf8') });
+      });
+    });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', (error) => reject(new Error(`${what} on ${baseUrl} failed: ${error.message}`)));
     req.end(body);

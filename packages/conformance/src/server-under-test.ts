@@ -3,15 +3,7 @@ import { constants } from 'node:fs';
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  describeExit,
-  killGroup,
-  resolveProgram,
-  startServer,
-  type ExitInfo,
-  type ServerDefinition,
-  type ServerProcess,
-} from '@kvbench/launcher';
+import { describeExit, killGroup, resolveProgram, startServer, type ExitInfo, type ServerDefinition, type ServerProcess } from '@kvbench/launcher';
 import { keyPath, request, type HttpResponse, type RequestOptions } from './http.js';
 import { rawExchange, type RawOptions, type RawOutcome } from './raw.js';
 import { runToExit, type RunOutcome } from './run.js';
@@ -136,7 +128,9 @@ export class ServerUnderTest {
     try {
       await access(program, constants.X_OK);
     } catch {
-      throw new Error(`${this.name}: ${program} is missing or not executable; was the build (${this.def.manifest.build?.join(' ') ?? 'none'}) run, or removed meanwhile?`);
+      throw new Error(
+        `${this.name}: ${program} is missing or not executable; was the build (${this.def.manifest.build?.join(' ') ?? 'none'}) run, or removed meanwhile?`,
+      );
     }
   }
 

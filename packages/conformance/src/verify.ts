@@ -125,8 +125,7 @@ export async function verifyServer(target: VerifyTarget, checkTimeoutMs = 3000):
   const started = performance.now();
   let url = target.url;
   let agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-  const send = (method: string, path: string, options: RequestOptions = {}) =>
-    request(url, method, path, { agent, timeoutMs: checkTimeoutMs, ...options });
+  const send = (method: string, path: string, options: RequestOptions = {}) => request(url, method, path, { agent, timeoutMs: checkTimeoutMs, ...options });
   const api: VerifyApi = {
     request: send,
     post: (body, options = {}) => send('POST', '/kv', { ...options, body }),

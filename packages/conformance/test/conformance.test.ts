@@ -90,7 +90,11 @@ describe.each(servers.map((def) => ({ name: def.manifest.name, def })))('$name s
  * n × n: every server reads what every server wrote. Each writer writes once, on first use; a writer's failure fails
  * every pair it writes for.
  */
-function crossServer<Store>(title: string, write: (sut: ServerUnderTest) => Promise<Store>, read: (reader: ServerUnderTest, store: Store) => Promise<void>): void {
+function crossServer<Store>(
+  title: string,
+  write: (sut: ServerUnderTest) => Promise<Store>,
+  read: (reader: ServerUnderTest, store: Store) => Promise<void>,
+): void {
   describe(title, () => {
     const written = new Map<string, Promise<Store>>();
     const handles: ServerUnderTest[] = [];

@@ -29,6 +29,10 @@ describe('allResponses', () => {
     const two = 'HTTP/1.1 204 No Content\r\n\r\n';
     const three = 'HTTP/1.1 404 Not Found\r\nContent-Length: 5\r\n\r\nmi';
     const found = allResponses(bytes(one + two + three));
-    expect(found.map((r) => [r.status, r.complete])).toEqual([[200, true], [204, true], [404, false]]);
+    expect(found.map((r) => [r.status, r.complete])).toEqual([
+      [200, true],
+      [204, true],
+      [404, false],
+    ]);
   });
 });

@@ -9,6 +9,8 @@ export const SERVERS_DIR = process.env.KVBENCH_SERVERS_DIR ?? fileURLToPath(new 
  * against fewer while working on one.
  */
 export async function serversUnderTest(): Promise<ServerDefinition[]> {
-  const names = process.env.KVBENCH_SERVERS?.split(',').map((n) => n.trim()).filter(Boolean);
+  const names = process.env.KVBENCH_SERVERS?.split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   return selectServers(await findServers(SERVERS_DIR), names?.length ? names : undefined);
 }

@@ -29,8 +29,7 @@ export async function buildServer(def: ServerDefinition, timeoutMs = 20 * 60_000
   if (result.code !== 0) {
     throw new BuildError(
       manifest.name,
-      `building ${manifest.name} failed (${manifest.build.join(' ')} in ${def.dir}, ` +
-        `exit ${result.code ?? result.signal}):\n${tail(result.output)}`,
+      `building ${manifest.name} failed (${manifest.build.join(' ')} in ${def.dir}, ` + `exit ${result.code ?? result.signal}):\n${tail(result.output)}`,
     );
   }
   return { command: manifest.build, durationMs: result.durationMs, artifactBytes: await artifactSize(def), ...(kind ? { kind } : {}) };
@@ -51,7 +50,11 @@ export class BuildOnce {
   }
 }
 
-const exists = (file: string) => stat(file).then(() => true, () => false);
+const exists = (file: string) =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
 
 async function artifactSize(def: ServerDefinition): Promise<number | null> {
   if (!def.manifest.artifact) return null;
@@ -77,7 +80,7 @@ export async function toolchainVersion(def: ServerDefinition): Promise<string | 
   const [program, ...args] = def.manifest.version;
   try {
     const result = await exec([resolveProgram(def, program!), ...args], { cwd: def.dir, timeoutMs: 30_000 });
-    return result.code === 0 ? result.output.trim().split('\n')[0] ?? null : null;
+    return result.code === 0 ? (result.output.trim().split('\n')[0] ?? null) : null;
   } catch {
     return null;
   }

@@ -25,11 +25,7 @@ export function ticksPerSecond(): number {
 /** Reads /proc/<pid>/{stat,status,fd}; null once the process is gone. */
 export async function readProc(pid: number, tMs = performance.now()): Promise<ProcSample | null> {
   try {
-    const [stat, status, fds] = await Promise.all([
-      readFile(`/proc/${pid}/stat`, 'utf8'),
-      readFile(`/proc/${pid}/status`, 'utf8'),
-      readdir(`/proc/${pid}/fd`),
-    ]);
+    const [stat, status, fds] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/status`, 'utf8'), readdir(`/proc/${pid}/fd`)]);
     // The command name (field 2) may hold spaces and parentheses: fields are counted after its closing paren.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const hz = ticksPerSecond();

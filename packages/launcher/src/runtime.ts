@@ -28,7 +28,10 @@ export async function runtimeInfo(def: ServerDefinition): Promise<RuntimeInfo | 
 async function locate(program: string): Promise<string | null> {
   const candidates = program.includes('/')
     ? [program]
-    : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, program));
+    : (process.env.PATH ?? '')
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((dir) => path.join(dir, program));
   for (const candidate of candidates) {
     try {
       await access(candidate, constants.X_OK);

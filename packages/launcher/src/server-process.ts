@@ -130,7 +130,6 @@ export class ServerProcess {
     killGroup(this.pid, signal);
     return this.exited;
   }
-
 }
 
 /**
@@ -216,10 +215,7 @@ export async function startServer(spec: LaunchSpec): Promise<ServerProcess> {
 /** Resolves with the server's base URL once it is ready as `ready` says; the cold-start clock stops then. */
 async function waitReady(ready: Readiness, stdout: Readable, url: string | undefined, timeoutMs: number, command: string, tail: string[]): Promise<string> {
   if (ready.by === 'listening-line') {
-    const found = await Promise.race([
-      listeningLine(stdout),
-      deadline(timeoutMs, `${command} printed no "listening on" line within ${timeoutMs} ms`, tail),
-    ]);
+    const found = await Promise.race([listeningLine(stdout), deadline(timeoutMs, `${command} printed no "listening on" line within ${timeoutMs} ms`, tail)]);
     await waitHealthy(found, timeoutMs);
     return found;
   }

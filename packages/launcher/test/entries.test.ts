@@ -20,7 +20,10 @@ const manifest = (extra: object = {}) =>
 
 describe('server entries: one per runtime', () => {
   it('gives the manifest its own entry, then one per runtime, named <name>@<runtime>, with its start and version', () => {
-    const entries = serverEntries(manifest({ runtimes: { other: { start: ['bin/other', 'run', 'main.js'] }, third: { start: ['./third'], version: ['./third', '-V'] } } }), '/srv/js');
+    const entries = serverEntries(
+      manifest({ runtimes: { other: { start: ['bin/other', 'run', 'main.js'] }, third: { start: ['./third'], version: ['./third', '-V'] } } }),
+      '/srv/js',
+    );
     expect(entries.map((e) => [e.manifest.name, e.manifest.runtime, e.manifest.start, e.manifest.version])).toEqual([
       ['js', 'node', ['node', 'main.js'], ['node', '--version']],
       ['js@other', 'other', ['bin/other', 'run', 'main.js'], ['bin/other', '--version']],
@@ -31,7 +34,10 @@ describe('server entries: one per runtime', () => {
 
   it('finds them beside their server, selects them by name, and lists them for a typo', async () => {
     const dir = await tempDir();
-    for (const [name, extra] of [['b', {}], ['a', { runtimes: { zed: { start: ['z'] }, alt: { start: ['y'] } } }]] as const) {
+    for (const [name, extra] of [
+      ['b', {}],
+      ['a', { runtimes: { zed: { start: ['z'] }, alt: { start: ['y'] } } }],
+    ] as const) {
       await mkdir(path.join(dir, name));
       await writeFile(path.join(dir, name, 'kvbench.json'), JSON.stringify({ ...manifest(extra), name }));
     }
@@ -41,7 +47,6 @@ describe('server entries: one per runtime', () => {
     expect(selectServers(all, ['a@alt', 'b']).map((d) => d.manifest.name)).toEqual(['a@alt', 'b']);
     expect(() => selectServers(all, ['a@bun'])).toThrow(/unknown server "a@bun"; servers with a kvbench.json: a, a@zed, a@alt, b/);
   });
-
 });
 
 describe('runtimeInfo: the runtime sized apart from the artifact', () => {
@@ -56,7 +61,9 @@ describe('runtimeInfo: the runtime sized apart from the artifact', () => {
 
   it('says how to install a runtime that is not there', async () => {
     const def = serverEntries(manifest({ runtimes: { gone: { start: ['../runtimes/gone/bin/gone', 'main.js'] } } }), await tempDir())[1]!;
-    await expect(runtimeInfo(def)).rejects.toThrow(/js@gone: its runtime gone \(\.\.\/runtimes\/gone\/bin\/gone\) is not installed at .*gone; install it first/);
+    await expect(runtimeInfo(def)).rejects.toThrow(
+      /js@gone: its runtime gone \(\.\.\/runtimes\/gone\/bin\/gone\) is not installed at .*gone; install it first/,
+    );
     expect(await toolchainVersion(def)).toBeNull();
   });
 });
@@ -65,7 +72,8 @@ describe('builds: once per folder, cold or incremental', () => {
   async function counting() {
     const dir = await tempDir();
     // Each build appends a line to the log and writes the artifact.
-    const script = "require('fs').appendFileSync('log', 'x\\n'); require('fs').mkdirSync('out', { recursive: true }); require('fs').writeFileSync('out/a.js', '1234')";
+    const script =
+      "require('fs').appendFileSync('log', 'x\\n'); require('fs').mkdirSync('out', { recursive: true }); require('fs').writeFileSync('out/a.js', '1234')";
     const entries = serverEntries(manifest({ build: ['node', '-e', script], artifact: 'out', runtimes: { other: { start: ['x'] } } }), dir);
     const builds = async () => (await readFile(path.join(dir, 'log'), 'utf8')).split('\n').filter(Boolean).length;
     return { entries, builds };

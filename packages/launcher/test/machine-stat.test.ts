@@ -20,7 +20,13 @@ describe('machine-wide CPU from /proc/stat', () => {
 
   it('skips a CPU that was not online at both readings', () => {
     const before: MachineStat = { tMs: 0, cpus: [{ idleMs: 0, softirqMs: 0, stealMs: 0 }] };
-    const after: MachineStat = { tMs: 100, cpus: [{ idleMs: 50, softirqMs: 0, stealMs: 0 }, { idleMs: 0, softirqMs: 0, stealMs: 0 }] };
+    const after: MachineStat = {
+      tMs: 100,
+      cpus: [
+        { idleMs: 50, softirqMs: 0, stealMs: 0 },
+        { idleMs: 0, softirqMs: 0, stealMs: 0 },
+      ],
+    };
     expect(machineBetween(before, after).busyMs).toBe(50);
   });
 });

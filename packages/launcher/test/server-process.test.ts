@@ -38,11 +38,13 @@ describe('startServer: servers that do not follow the launch contract', () => {
     const { spec } = await foreign({ by: 'tcp' });
     const other = await freePort();
     const wrong = { ...spec, argv: ['node', 'foreign-server.mjs', '-b', '127.0.0.1', '-p', String(other)], readyTimeoutMs: 500 };
-    await expect(startServer(wrong)).rejects.toThrow(/was not ready within 500 ms \(waiting for a TCP connect to http:\/\/127\.0\.0\.1:\d+; last: .*ECONNREFUSED[\s\S]*stdout: Starting to serve on 127\.0\.0\.1:\d+/);
+    await expect(startServer(wrong)).rejects.toThrow(
+      /was not ready within 500 ms \(waiting for a TCP connect to http:\/\/127\.0\.0\.1:\d+; last: .*ECONNREFUSED[\s\S]*stdout: Starting to serve on 127\.0\.0\.1:\d+/,
+    );
     expect(liveChildren()).toBe(0);
   });
 
-  it('sends the manifest\'s stop signal instead of SIGTERM', async () => {
+  it("sends the manifest's stop signal instead of SIGTERM", async () => {
     const server = await startServer({ ...fake(), stopSignal: 'SIGINT' });
     // The fake server exits 0 on SIGINT as on SIGTERM: a clean stop through the other signal.
     expect(await server.stop()).toMatchObject({ code: 0, clean: true });
@@ -121,7 +123,17 @@ describe('startServer', () => {
 describe('wrapArgv', () => {
   it('puts setpriv outside taskset outside prlimit, each exec-ing the next so the pid is the server', () => {
     expect(wrapArgv({ argv: ['srv'], fdLimit: { soft: 256, hard: 512 }, cpus: '0' })).toEqual([
-      'setpriv', '--pdeathsig', 'KILL', '--', 'taskset', '--cpu-list', '0', 'prlimit', '--nofile=256:512', '--', 'srv',
+      'setpriv',
+      '--pdeathsig',
+      'KILL',
+      '--',
+      'taskset',
+      '--cpu-list',
+      '0',
+      'prlimit',
+      '--nofile=256:512',
+      '--',
+      'srv',
     ]);
     expect(wrapArgv({ argv: ['srv'], fdLimit: { soft: 256 } })).toEqual(['setpriv', '--pdeathsig', 'KILL', '--', 'prlimit', '--nofile=256:', '--', 'srv']);
   });

@@ -22,4 +22,3 @@ export function decodeHistogram(encoded: string): Histogram {
 export function p99OrNull(histogram: Histogram): number | null {
   return histogram.totalCount > 0 ? histogram.getValueAtPercentile(99) : null;
 }
-

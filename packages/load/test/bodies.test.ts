@@ -18,8 +18,7 @@ interface Body {
   value: unknown;
   ttl?: number;
 }
-const bodies = (spec: TrafficSpec, seed: number, n: number): Body[] =>
-  draw(spec, seed, n).map((r) => JSON.parse(r.body!) as Body);
+const bodies = (spec: TrafficSpec, seed: number, n: number): Body[] => draw(spec, seed, n).map((r) => JSON.parse(r.body!) as Body);
 
 describe('RequestSource', () => {
   it('draws the same requests for the same seed, and others for another seed', () => {
@@ -40,7 +39,11 @@ describe('RequestSource', () => {
   });
 
   it('draws ttl in (minSec, maxSec], never 0 even when minSec is 0', () => {
-    for (const ttl of [{ minSec: 1, maxSec: 2 }, { minSec: 0, maxSec: 1 }, { minSec: 0, maxSec: 0.001 }]) {
+    for (const ttl of [
+      { minSec: 1, maxSec: 2 },
+      { minSec: 0, maxSec: 1 },
+      { minSec: 0, maxSec: 0.001 },
+    ]) {
       const ttls = bodies({ ...blog, ttl }, 3, 10_000).map((b) => b.ttl!);
       expect(ttls.every((t) => t > ttl.minSec && t <= ttl.maxSec)).toBe(true);
     }

@@ -56,9 +56,7 @@ describe.skipIf(missing !== null)('native generator (kvload)', () => {
       expect(rust).toEqual(ts.map((r) => ({ method: r.method, path: r.path, body: r.body })));
       if (!wrkMissing) {
         const lua = await wrkDrawnRequests(server.url, traffic, seed, 200);
-        expect(lua.map((r) => [r.method, r.path, r.body && JSON.parse(r.body)])).toEqual(
-          rust.map((r) => [r.method, r.path, r.body && JSON.parse(r.body)]),
-        );
+        expect(lua.map((r) => [r.method, r.path, r.body && JSON.parse(r.body)])).toEqual(rust.map((r) => [r.method, r.path, r.body && JSON.parse(r.body)]));
       }
     }
   });
@@ -115,7 +113,11 @@ describe.skipIf(missing !== null)('native generator (kvload)', () => {
   });
 
   it('offers a fixed rate in the open model and measures latency from each scheduled send', async () => {
-    const outcome = await native.run({ url: server.url, step: step({ generator: 'native', rate: 2000, durationSec: 1, connections: 20, requests: undefined }), seed: 7 });
+    const outcome = await native.run({
+      url: server.url,
+      step: step({ generator: 'native', rate: 2000, durationSec: 1, connections: 20, requests: undefined }),
+      seed: 7,
+    });
     expect(outcome).toMatchObject({ offered: 2000, dropped: 0, sent: 2000, completed: 2000, successful: 2000, latencyFrom: 'intended' });
     expect(accountingError(outcome)).toBeNull();
     // 2000 arrivals over 1 s, the last due at 0.9995 s: first send → last answer is about a second.
@@ -161,7 +163,11 @@ describe.skipIf(missing !== null)('native generator (kvload)', () => {
   }, 20_000);
 
   it('pool model: dials a connection per request in flight, then reuses them from an idle pool it keeps open', async () => {
-    const outcome = await native.run({ url: server.url, step: step({ generator: 'native', connectionModel: 'pool', requests: 2000, connections: 25 }), seed: 5 });
+    const outcome = await native.run({
+      url: server.url,
+      step: step({ generator: 'native', connectionModel: 'pool', requests: 2000, connections: 25 }),
+      seed: 5,
+    });
     expect(outcome).toMatchObject({ sent: 2000, completed: 2000, successful: 2000, latencyFrom: 'start' });
     expect(accountingError(outcome)).toBeNull();
     const use = outcome.connections!;
@@ -188,7 +194,15 @@ describe.skipIf(missing !== null)('native generator (kvload)', () => {
     await capped.stop();
     expect(accountingError(outcome)).toBeNull();
     expect(outcome).toMatchObject({ sent: 300, completed: 280, successful: 280, failures: { timeouts: 20 } });
-    expect(outcome.connections).toMatchObject({ dials: 30, reuses: 270, waitingTimeouts: 20, dialTimeouts: 0, answeringTimeouts: 0, idleAtEnd: 10, peakIdle: 10 });
+    expect(outcome.connections).toMatchObject({
+      dials: 30,
+      reuses: 270,
+      waitingTimeouts: 20,
+      dialTimeouts: 0,
+      answeringTimeouts: 0,
+      idleAtEnd: 10,
+      peakIdle: 10,
+    });
     // The step lasts until its last requests time out, as the blog's steps lasted its client's 10 s timeout.
     expect(outcome.durationMs).toBeGreaterThanOrEqual(1000);
     expect(wallMs).toBeLessThan(5000);

@@ -28,7 +28,10 @@ describe('wrkMeasured', () => {
   });
 
   it('counts requests lost with a connection as connection errors, and the rest as in flight at the end', () => {
-    const lost = result({ requests: 6, errors: { connect: 0, read: 1, write: 0, status: 0, timeout: 0 }, latency: [100, 6] }, { responses: 6, statuses: { '201': 6 } });
+    const lost = result(
+      { requests: 6, errors: { connect: 0, read: 1, write: 0, status: 0, timeout: 0 }, latency: [100, 6] },
+      { responses: 6, statuses: { '201': 6 } },
+    );
     const measured = wrkMeasured(lost, { stalled: false });
     expect(measured.failures).toMatchObject({ connectionErrors: 1, incomplete: 3, timeouts: 0 });
     expect(accountingError(measured)).toBeNull();

@@ -121,8 +121,7 @@ function littlesLaw(input: CheckInput, clientCores: number | undefined): string 
   const ratio = inFlight / expected;
   if (Math.abs(ratio - 1) <= LITTLE_TOLERANCE) return null;
   const head =
-    `Little's law: completed/s × mean latency = ${inFlight.toFixed(0)} requests in flight, but ${expected} were ` +
-    `allowed (ratio ${ratio.toFixed(2)}). `;
+    `Little's law: completed/s × mean latency = ${inFlight.toFixed(0)} requests in flight, but ${expected} were ` + `allowed (ratio ${ratio.toFixed(2)}). `;
   if (ratio > 1) {
     return head + 'Latency is longer than throughput implies: requests queued outside the measured window (e.g. connection set-up or retries).';
   }
@@ -135,12 +134,15 @@ function littlesLaw(input: CheckInput, clientCores: number | undefined): string 
     );
   }
   if (clientCores !== undefined && clientCores >= CLIENT_BOUND_SHARE * input.clientCpuCapacity) {
-    return head + `The client was short of CPU (${clientCores.toFixed(2)} of ${input.clientCpuCapacity} core(s)) and could not keep every connection busy, so latency understates what a saturated server would show.`;
+    return (
+      head +
+      `The client was short of CPU (${clientCores.toFixed(2)} of ${input.clientCpuCapacity} core(s)) and could not keep every connection busy, so latency understates what a saturated server would show.`
+    );
   }
   return (
     head +
-    'Neither the server\'s descriptors nor the client\'s CPU explain it: connections spent time outside requests ' +
-    '(set-up, or waiting on the client\'s scheduling), so latency understates what a saturated server would show.'
+    "Neither the server's descriptors nor the client's CPU explain it: connections spent time outside requests " +
+    "(set-up, or waiting on the client's scheduling), so latency understates what a saturated server would show."
   );
 }
 

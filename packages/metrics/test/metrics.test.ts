@@ -64,10 +64,7 @@ describe('latency summary', () => {
 
 describe('client result', () => {
   it('computes RPS from all requests and goodput from the successful ones (the blog counts both)', () => {
-    const result = clientResult(
-      counts({ successful: 900, failures: { ...noFailures, byStatus: { '500': 60 }, timeouts: 40 } }),
-      latencyOf([100]),
-    );
+    const result = clientResult(counts({ successful: 900, failures: { ...noFailures, byStatus: { '500': 60 }, timeouts: 40 } }), latencyOf([100]));
     expect(result.rps).toBe(2000);
     expect(result.goodput).toBe(1800);
     expect(result.successRate).toBe(0.9);
@@ -143,7 +140,9 @@ describe('checks', () => {
   it("names the server's open-file limit, not the client, when Little's law falls short at the limit", () => {
     const client = clientResult(counts({ durationMs: 2000, cpu: { userMs: 100, sysMs: 50 } }), latencyOf([10_000]));
     const warning = checkRun({ ...base, client, serverProcess: fdLimited(60) }).find((w) => w.code === 'littles-law');
-    expect(warning?.message).toMatch(/go could not take every connection: its open-file limit is 64 \(peak 60 open\) for 100 connections, so the client's requests waited to be accepted/);
+    expect(warning?.message).toMatch(
+      /go could not take every connection: its open-file limit is 64 \(peak 60 open\) for 100 connections, so the client's requests waited to be accepted/,
+    );
     expect(warning?.message).not.toMatch(/client did not keep|short of CPU/);
   });
 
@@ -151,14 +150,18 @@ describe('checks', () => {
     const busy = clientResult(counts({ durationMs: 2000, cpu: { userMs: 1600, sysMs: 200 } }), latencyOf([10_000]));
     expect(checkRun({ ...base, client: busy }).find((w) => w.code === 'littles-law')?.message).toMatch(/The client was short of CPU \(0\.90 of 1 core\(s\)\)/);
     const idle = clientResult(counts({ durationMs: 2000, cpu: { userMs: 100, sysMs: 50 } }), latencyOf([10_000]));
-    expect(checkRun({ ...base, client: idle }).find((w) => w.code === 'littles-law')?.message).toMatch(/Neither the server's descriptors nor the client's CPU explain it/);
+    expect(checkRun({ ...base, client: idle }).find((w) => w.code === 'littles-law')?.message).toMatch(
+      /Neither the server's descriptors nor the client's CPU explain it/,
+    );
   });
 
   it('gives the open-file warning to a limit below the connections with a queue-shaped tail, though the server logged nothing', () => {
     const tail = [...Array(950).fill(2_000), ...Array(50).fill(900_000)];
     const client = clientResult(counts({ durationMs: 2000, cpu: null }), latencyOf(tail));
     const warning = checkRun({ ...base, client, serverProcess: fdLimited(null) }).find((w) => w.code === 'open-file-errors');
-    expect(warning?.message).toMatch(/^go's open-file limit is 64, below the 100 connections of this step, and p99 \(9\d\d\.\d ms\) is \d+× p50: connections waited to be accepted/);
+    expect(warning?.message).toMatch(
+      /^go's open-file limit is 64, below the 100 connections of this step, and p99 \(9\d\d\.\d ms\) is \d+× p50: connections waited to be accepted/,
+    );
     // The same tail with a limit above the connections is someone else's story.
     const roomy = { ...fdLimited(null), nofile: { soft: 4096, hard: 4096 } };
     expect(checkRun({ ...base, client, serverProcess: roomy }).map((w) => w.code)).not.toContain('open-file-errors');
@@ -196,7 +199,17 @@ describe('timeline', () => {
 });
 
 describe('load-generator-bound, with the server pinned apart', () => {
-  const base = { server: 'rust', step: '100k', repeat: 0, connections: 1000, model: 'closed' as const, clientCpuCapacity: 1, machineCores: 2, pinnedApart: true, serverCpuCapacity: 1 };
+  const base = {
+    server: 'rust',
+    step: '100k',
+    repeat: 0,
+    connections: 1000,
+    model: 'closed' as const,
+    clientCpuCapacity: 1,
+    machineCores: 2,
+    pinnedApart: true,
+    serverCpuCapacity: 1,
+  };
   const busyClient = () => clientResult(counts({ durationMs: 1000, cpu: { userMs: 600, sysMs: 300 } }), latencyOf([1000]));
   const server = (coresBusy: number): ServerResult => ({
     cpu: { userMs: 0, sysMs: 0, coresBusy, usPerRequest: 10 },

@@ -10,7 +10,10 @@ export function escapeHtml(value: unknown): string {
  * data can end the element or change how the browser parses it, and JSON.parse still returns the same value.
  */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** Markdown table cells: pipes and line breaks would break the row; angle brackets would become HTML on GitHub. */

@@ -112,7 +112,9 @@ function slowestOf(view: ScenarioView, runs: readonly Run[]): { label: string; r
     const source: Results | undefined = view.sources.find((r) => r.runs.includes(run));
     const searched = (source?.runs ?? []).filter((r) => r.repeat === run.repeat && r.capacity?.rate != null);
     const min = searched.reduce<Run | undefined>((a, b) => (a && a.capacity!.rate! <= b.capacity!.rate! ? a : b), undefined);
-    return min ? { label: view.series.find((s) => s.server === min.server && s.variant === min.variant)?.label ?? min.server, rate: min.capacity!.rate! } : undefined;
+    return min
+      ? { label: view.series.find((s) => s.server === min.server && s.variant === min.variant)?.label ?? min.server, rate: min.capacity!.rate! }
+      : undefined;
   });
   const first = found[0];
   if (!first || found.some((f) => !f || f.label !== first.label || f.rate !== first.rate)) return undefined;

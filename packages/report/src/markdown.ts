@@ -5,7 +5,18 @@ import { fmtBytes, fmtInt, plural } from './format.js';
 import { nofileText, pinningText } from './environment.js';
 import { LATENCY_FROM, connectNote, latencyFromText, latencyOrigins } from './latency-origin.js';
 import { capacityLede, ladderLede, leadingMetricLede } from './leading-metric.js';
-import { buildTable, capacityTable, equalRateTable, footprintTable, gridTable, headlineTable, ladderTable, spreadText, type GridColumn, type TextTable } from './tables.js';
+import {
+  buildTable,
+  capacityTable,
+  equalRateTable,
+  footprintTable,
+  gridTable,
+  headlineTable,
+  ladderTable,
+  spreadText,
+  type GridColumn,
+  type TextTable,
+} from './tables.js';
 import { verdictOf } from './verdict.js';
 import { allRuns, buildViews, cellOf, ladderSteps, offersRates, type ScenarioView } from './view.js';
 import { groupWarnings } from './warnings.js';
@@ -79,7 +90,12 @@ function scenarioMarkdown(view: ScenarioView): string {
   out.push(...warningsMarkdown(view));
 
   if (ladderSteps(view).length > 0) {
-    out.push("### The blog's view", '', `Medians over repeats (min–max). Blog rows are the published figures: ${escapeMarkdown(BLOG_LABEL)}, another client.`, '');
+    out.push(
+      "### The blog's view",
+      '',
+      `Medians over repeats (min–max). Blog rows are the published figures: ${escapeMarkdown(BLOG_LABEL)}, another client.`,
+      '',
+    );
     out.push(mdTable(ladderTable(view, 'rps', 'Requests per second', 'rps'), '####'));
     out.push(mdTable(ladderTable(view, 'successRate', 'Success rate', 'successRate'), '####'));
     const connect = ladderTable(view, 'connectP99Us', 'Connection set-up p99');
@@ -188,7 +204,10 @@ function environmentMarkdown(view: ScenarioView): string {
 /** The run's warnings, grouped by code, one table row each with the first message and how many more. */
 function warningsMarkdown(view: ScenarioView): string[] {
   const out: string[] = [];
-  const groups = groupWarnings(view.warnings, view.steps.map((s) => s.name));
+  const groups = groupWarnings(
+    view.warnings,
+    view.steps.map((s) => s.name),
+  );
   out.push(`### Warnings (${view.warnings.length})`, '');
   if (groups.length === 0) {
     out.push('None: the run’s checks on itself found nothing that qualifies these numbers.', '');

@@ -70,12 +70,7 @@ export function headlineTable(view: ScenarioView, step: string): TextTable {
 export type GridColumn = [MetricKey, string] | [(key: string, step: string) => string, string, 'text'];
 
 /** One row per (server, step): the grid the Markdown report uses for latency, failures and resources. */
-export function gridTable(
-  view: ScenarioView,
-  title: string,
-  cols: GridColumn[],
-  only?: (key: string, step: string) => boolean,
-): TextTable {
+export function gridTable(view: ScenarioView, title: string, cols: GridColumn[], only?: (key: string, step: string) => boolean): TextTable {
   const rows: string[][] = [];
   for (const s of view.series) {
     for (const step of view.steps) {
@@ -85,9 +80,7 @@ export function gridTable(
         s.label,
         step.name,
         ...cols.map((col) =>
-          typeof col[0] === 'function'
-            ? col[0](s.key, step.name)
-            : spreadText(figure(view, s.key, step.name, col[0]), METRICS[col[0]].format),
+          typeof col[0] === 'function' ? col[0](s.key, step.name) : spreadText(figure(view, s.key, step.name, col[0]), METRICS[col[0]].format),
         ),
       ]);
     }
@@ -140,10 +133,7 @@ export function equalRateTable(view: ScenarioView, lead: EqualRateLead): TextTab
     note: equalRateNote(view, lead),
     head: ['server', ...EQUAL_RATE_COLUMNS.map(([, label]) => label)],
     numeric: [false, ...EQUAL_RATE_COLUMNS.map(() => true)],
-    rows: lead.series.map((s) => [
-      s.label,
-      ...EQUAL_RATE_COLUMNS.map(([m]) => spreadText(figure(view, s.key, lead.step, m), METRICS[m].format)),
-    ]),
+    rows: lead.series.map((s) => [s.label, ...EQUAL_RATE_COLUMNS.map(([m]) => spreadText(figure(view, s.key, lead.step, m), METRICS[m].format))]),
   };
 }
 

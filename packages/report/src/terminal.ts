@@ -53,9 +53,7 @@ const COLUMNS: Array<{ head: string; metric: MetricKey; format?: (v: number) => 
 export function renderTerminal(results: Results | readonly Results[], options: TerminalOptions = {}): string {
   const list = Array.isArray(results) ? (results as readonly Results[]) : [results as Results];
   if (list.length === 0) throw new Error('renderTerminal needs at least one results object');
-  const paint: Paint = options.color
-    ? (text, ...styles) => `\x1b[${styles.map((s) => ANSI[s]).join(';')}m${text}\x1b[0m`
-    : (text) => text;
+  const paint: Paint = options.color ? (text, ...styles) => `\x1b[${styles.map((s) => ANSI[s]).join(';')}m${text}\x1b[0m` : (text) => text;
   return `${buildViews(list)
     .map((view) => scenarioText(view, paint, options))
     .join('\n\n')}\n`;
@@ -71,18 +69,28 @@ function scenarioText(view: ScenarioView, paint: Paint, options: TerminalOptions
     )}`,
   );
   if (!view.complete) {
-    out.push(paint(`PARTIAL RESULTS${view.interruptions.length ? ` (${view.interruptions.join('; ')})` : ''}: not every planned run is here.`, 'yellow', 'bold'));
+    out.push(
+      paint(`PARTIAL RESULTS${view.interruptions.length ? ` (${view.interruptions.join('; ')})` : ''}: not every planned run is here.`, 'yellow', 'bold'),
+    );
   }
   const wanted = (step: string) => !options.steps || options.steps.includes(step);
   // (a) capacity, (b) the equal rate, each a table of its own; then the ladder's step tables.
   const lead = [
-    ...capacityLeads(view).filter((l) => wanted(l.step)).map(capacityTable),
-    ...equalRateLeads(view).filter((l) => wanted(l.step)).map((l) => equalRateTable(view, l)),
+    ...capacityLeads(view)
+      .filter((l) => wanted(l.step))
+      .map(capacityTable),
+    ...equalRateLeads(view)
+      .filter((l) => wanted(l.step))
+      .map((l) => equalRateTable(view, l)),
   ];
   const pushTable = (t: TextTable) => {
     out.push('', paint(t.title, 'bold'));
     if (t.note) out.push(`  ${paint(t.note, 'dim')}`);
-    out.push(...align([t.head.map((h) => paint(h, 'dim')), ...t.rows.map((r) => r.map((c) => (c === AT_LEAST ? paint(c, 'yellow') : c)))], t.numeric).map((line) => `  ${line}`));
+    out.push(
+      ...align([t.head.map((h) => paint(h, 'dim')), ...t.rows.map((r) => r.map((c) => (c === AT_LEAST ? paint(c, 'yellow') : c)))], t.numeric).map(
+        (line) => `  ${line}`,
+      ),
+    );
   };
   lead.forEach(pushTable);
   const inLead = new Set([...capacitySteps(view), ...equalRateSteps(view)].map((s) => s.name));
@@ -126,7 +134,10 @@ function scenarioText(view: ScenarioView, paint: Paint, options: TerminalOptions
     const caveats = new Set(verdict.caveats);
     out.push('', paint('verdict', 'bold'), ...verdict.sentences.map((s) => (caveats.has(s) ? `  ${paint(`! ${s}`, 'yellow')}` : `  ${s}`)));
   }
-  const groups = groupWarnings(view.warnings, view.steps.map((s) => s.name));
+  const groups = groupWarnings(
+    view.warnings,
+    view.steps.map((s) => s.name),
+  );
   if (groups.length > 0) {
     const color: Record<Severity, keyof typeof ANSI> = { error: 'red', warning: 'yellow', caution: 'cyan' };
     out.push('', paint(`warnings (${view.warnings.length})`, 'bold'));

@@ -1,6 +1,16 @@
 import { DISTURBED_WARNINGS } from '@kvbench/schemas';
 import { fmtFixed, fmtInt, fmtLatency, fmtPct, fmtRps, fmtUs, roundSig } from './format.js';
-import { AT_LEAST, capacityHeading, capacityLeads, equalRateLeads, fmtTarget, noneHeldText, offeredText, type CapacityLead, type EqualRateLead } from './lead.js';
+import {
+  AT_LEAST,
+  capacityHeading,
+  capacityLeads,
+  equalRateLeads,
+  fmtTarget,
+  noneHeldText,
+  offeredText,
+  type CapacityLead,
+  type EqualRateLead,
+} from './lead.js';
 import type { MetricKey } from './metrics.js';
 import { overlaps, sameHdrBucket, type Spread } from './stats.js';
 import { figure, headlineStep, type ScenarioView, type SeriesInfo } from './view.js';
@@ -142,9 +152,7 @@ function caveatsOf(view: ScenarioView, capacity: readonly CapacityVerdict[], equ
   // Series with the same bound steps share one sentence.
   const bound = new Map<string, string[]>();
   for (const s of view.series) {
-    const steps = stepOrder.filter((step) =>
-      view.warnings.some((w) => w.code === 'load-generator-bound' && w.server === s.server && w.step === step),
-    );
+    const steps = stepOrder.filter((step) => view.warnings.some((w) => w.code === 'load-generator-bound' && w.server === s.server && w.step === step));
     if (steps.length) bound.set(steps.join(', '), [...(bound.get(steps.join(', ')) ?? []), s.label]);
   }
   for (const [steps, labels] of bound) {
@@ -293,9 +301,7 @@ function ladderVerdict(view: ScenarioView): LadderVerdict | null {
   }
   if (rps.length > 0) sentences.push(`Highest RPS: ${rankedText(rps, fmtRps)} req/s.`);
   if (p99.length > 0) sentences.push(`Lowest p99: ${rankedText(p99, fmtLatency)}.`);
-  const bound = view.series.filter((s) =>
-    view.warnings.some((w) => w.code === 'load-generator-bound' && w.server === s.server && w.step === step),
-  );
+  const bound = view.series.filter((s) => view.warnings.some((w) => w.code === 'load-generator-bound' && w.server === s.server && w.step === step));
   for (const series of view.series) {
     const rate = figure(view, series.key, step, 'successRate');
     if (rate && rate.median < 1) {

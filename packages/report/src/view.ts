@@ -1,4 +1,15 @@
-import { stepModel, type Environment, type Rate, type Results, type Run, type RunStatus, type Scenario, type ServerInfo, type StepModel, type Warning } from '@kvbench/schemas';
+import {
+  stepModel,
+  type Environment,
+  type Rate,
+  type Results,
+  type Run,
+  type RunStatus,
+  type Scenario,
+  type ServerInfo,
+  type StepModel,
+  type Warning,
+} from '@kvbench/schemas';
 import { assignColors } from './colors.js';
 import { METRICS, type MetricKey } from './metrics.js';
 import { spread, type Spread } from './stats.js';
@@ -149,9 +160,10 @@ function buildView(sources: Results[]): ScenarioView {
 }
 
 function buildCell(runs: Run[]): Cell {
-  const figures = Object.fromEntries(
-    (Object.keys(METRICS) as MetricKey[]).map((key) => [key, spread(runs.map((run) => METRICS[key].pick(run)))]),
-  ) as Record<MetricKey, Spread | null>;
+  const figures = Object.fromEntries((Object.keys(METRICS) as MetricKey[]).map((key) => [key, spread(runs.map((run) => METRICS[key].pick(run)))])) as Record<
+    MetricKey,
+    Spread | null
+  >;
   const codes = new Set(runs.flatMap((run) => Object.keys(run.client?.failures.byStatus ?? {})));
   const byStatus: Record<string, Spread> = {};
   for (const code of [...codes].sort()) {

@@ -14,8 +14,7 @@ export const WARNING_EXPLANATIONS: Record<WarningCode, WarningExplanation> = {
   'server-crashed': {
     title: 'Server crashed',
     severity: 'error',
-    meaning:
-      'The server died during the load: requests after the crash failed, so its figures for that run describe a partial load and must not be ranked.',
+    meaning: 'The server died during the load: requests after the crash failed, so its figures for that run describe a partial load and must not be ranked.',
   },
   'server-hung': {
     title: 'Server hung',
@@ -32,8 +31,7 @@ export const WARNING_EXPLANATIONS: Record<WarningCode, WarningExplanation> = {
   'start-failed': {
     title: 'Server did not start',
     severity: 'error',
-    meaning:
-      'The server never answered its health check, so that run has no numbers at all; fix its build or start command before comparing.',
+    meaning: 'The server never answered its health check, so that run has no numbers at all; fix its build or start command before comparing.',
   },
   interrupted: {
     title: 'Run interrupted',
@@ -54,22 +52,21 @@ export const WARNING_EXPLANATIONS: Record<WarningCode, WarningExplanation> = {
       'Some requests got an unexpected status, timed out or lost their connection: RPS still counts them (the blog’s figure) but goodput does not, so compare success rates before speed.',
   },
   'client-ceiling': {
-    title: 'Capacity near the client\'s ceiling',
+    title: "Capacity near the client's ceiling",
     severity: 'warning',
     meaning:
-      'The capacity found is close to the highest rate this client can offer on its CPUs, so the client may have capped it: read it as a lower bound, and give the client more cores to see the server\'s own limit.',
+      "The capacity found is close to the highest rate this client can offer on its CPUs, so the client may have capped it: read it as a lower bound, and give the client more cores to see the server's own limit.",
   },
   'dropped-requests': {
     title: 'Offered requests never sent',
     severity: 'warning',
     meaning:
-      'At this offered rate every connection was still waiting for an answer when more requests were due, and some were never sent: the server did not keep up, and latency (counted from each request\'s scheduled time) shows the queue.',
+      "At this offered rate every connection was still waiting for an answer when more requests were due, and some were never sent: the server did not keep up, and latency (counted from each request's scheduled time) shows the queue.",
   },
   'incomplete-requests': {
     title: 'Unanswered requests',
     severity: 'warning',
-    meaning:
-      'Requests were sent but never answered before the step ended; latency percentiles cannot include them, so they flatter the server.',
+    meaning: 'Requests were sent but never answered before the step ended; latency percentiles cannot include them, so they flatter the server.',
   },
   'unclean-exit': {
     title: 'Unclean exit',
@@ -110,8 +107,7 @@ export const WARNING_EXPLANATIONS: Record<WarningCode, WarningExplanation> = {
   'short-step': {
     title: 'Short step',
     severity: 'caution',
-    meaning:
-      'The step was too short to reach a steady state: connection set-up and warm-up weigh on its RPS and latency, so read rates from the larger steps.',
+    meaning: 'The step was too short to reach a steady state: connection set-up and warm-up weigh on its RPS and latency, so read rates from the larger steps.',
   },
 };
 
@@ -143,9 +139,7 @@ export function groupWarnings(warnings: readonly Warning[], stepOrder: readonly 
   }));
   const codeOrder = Object.keys(WARNING_EXPLANATIONS);
   return groups.sort(
-    (a, b) =>
-      SEVERITY_ORDER[a.explanation.severity] - SEVERITY_ORDER[b.explanation.severity] ||
-      codeOrder.indexOf(a.code) - codeOrder.indexOf(b.code),
+    (a, b) => SEVERITY_ORDER[a.explanation.severity] - SEVERITY_ORDER[b.explanation.severity] || codeOrder.indexOf(a.code) - codeOrder.indexOf(b.code),
   );
 }
 

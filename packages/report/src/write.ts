@@ -8,7 +8,11 @@ import { renderHtml, type HtmlOptions } from './html/report.js';
 
 /** File names keep to letters, digits, dot, dash and underscore, whatever a scenario or results id contains. */
 const safe = (s: string) =>
-  s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/\.{2,}/g, '_').replace(/_{2,}/g, '_').replace(/^[._]+/, '') || 'report';
+  s
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/\.{2,}/g, '_')
+    .replace(/_{2,}/g, '_')
+    .replace(/^[._]+/, '') || 'report';
 
 /**
  * `<scenario>-<results id>.html`. Results ids already start with their scenario's name

@@ -182,10 +182,13 @@ describe.skipIf(skip)('reports in headless Chromium, opened from disk', () => {
     await cmp.page.close();
     const idx = await open(
       'index.html',
-      renderIndexHtml([
-        { href: 'blog.html', results: blogResults() },
-        { href: 'partial.html', results: partialResults() },
-      ], { history: HISTORY }),
+      renderIndexHtml(
+        [
+          { href: 'blog.html', results: blogResults() },
+          { href: 'partial.html', results: partialResults() },
+        ],
+        { history: HISTORY },
+      ),
     );
     await expectEveryChartDrawn(idx.page, idx.seen);
     await idx.page.screenshot({ path: path.join(SCREENSHOTS, 'index.png'), fullPage: true });

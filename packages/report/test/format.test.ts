@@ -1,18 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  fmtBytes,
-  fmtChange,
-  fmtCores,
-  fmtDuration,
-  fmtInt,
-  fmtLatency,
-  fmtPct,
-  fmtRange,
-  fmtRps,
-  fmtSig,
-  fmtUs,
-  roundSig,
-} from '../src/format.js';
+import { fmtBytes, fmtChange, fmtCores, fmtDuration, fmtInt, fmtLatency, fmtPct, fmtRange, fmtRps, fmtSig, fmtUs, roundSig } from '../src/format.js';
 
 describe('formatting', () => {
   it('prints latency to the 3 significant digits the HDR histogram holds, in the unit that fits', () => {

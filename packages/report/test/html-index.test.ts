@@ -4,7 +4,6 @@ import { blogResults, makeResults, partialResults } from './fixtures/make-result
 import { HISTORY } from './fixtures/history.js';
 import { chartSpecs, chartTables, drawnValues } from './helpers/html.js';
 
-
 const older = makeResults({ id: 'blog-20261120T031500Z', seed: 11, startedAt: '2026-11-20T03:15:00.000Z', cpuScale: 1.1 });
 
 describe('renderIndexHtml', () => {

@@ -173,14 +173,14 @@ describe('renderHtml: the blog client connection model', () => {
     return results;
   }
 
-  it("shows how the client used its connections, each timeout by where it struck, and says the dial is in the latency", () => {
+  it('shows how the client used its connections, each timeout by where it struck, and says the dial is in the latency', () => {
     const page = markupOnly(renderHtml([poolResults()]));
     expect(page).toContain('How the client used its connections');
     expect(page).toMatch(/The blog client&#39;s model|The blog client's model/);
     expect(page).toMatch(/rust · timed out waiting<\/th><td class="num"[^>]*>755</);
     expect(page).toMatch(/rust · idle at end<\/th><td class="num"[^>]*>245</);
     expect(page).toContain('also counts its connect in its latency');
-    expect(page).toContain("from the request&#39;s start, dial included");
+    expect(page).toContain('from the request&#39;s start, dial included');
   });
 
   it('keeps to the fixed-model wording when no step used the pool', () => {
@@ -191,7 +191,7 @@ describe('renderHtml: the blog client connection model', () => {
 });
 
 describe("renderHtml: the blog's name only where the blog's figures are", () => {
-  it('calls the closed steps of another scenario a ladder, not the blog\'s view', () => {
+  it("calls the closed steps of another scenario a ladder, not the blog's view", () => {
     const other = capacityResults();
     for (const run of other.runs) if (run.load.requests) run.load.requests += 1;
     for (const step of other.scenario.steps) if (step.requests) step.requests += 1;

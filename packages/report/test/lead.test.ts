@@ -26,9 +26,20 @@ describe('the lead: capacity, then the equal rate, then the ladder', () => {
 
   it('puts capacity first, the equal-rate steps next and the blog ladder after them, in every renderer', () => {
     expect(
-      ascending(positions(html, ['class="lead-capacity">Capacity at p99 ≤ 10 ms', 'class="lead-equal">At 3,000 req/s offered', 'class="lead-equal">At 9,000 req/s offered', 'class="lead-ladder">The blog ladder', 'id="capacity"', 'id="blog"'])),
+      ascending(
+        positions(html, [
+          'class="lead-capacity">Capacity at p99 ≤ 10 ms',
+          'class="lead-equal">At 3,000 req/s offered',
+          'class="lead-equal">At 9,000 req/s offered',
+          'class="lead-ladder">The blog ladder',
+          'id="capacity"',
+          'id="blog"',
+        ]),
+      ),
     ).toBe(true);
-    expect(ascending(positions(md, ['#### Capacity at p99 ≤ 10 ms', '#### At 3,000 req/s offered', '### The blog ladder at 100k', "### The blog's view"]))).toBe(true);
+    expect(
+      ascending(positions(md, ['#### Capacity at p99 ≤ 10 ms', '#### At 3,000 req/s offered', '### The blog ladder at 100k', "### The blog's view"])),
+    ).toBe(true);
     expect(ascending(positions(text, ['Capacity at p99 ≤ 10 ms', 'At 3,000 req/s offered', 'step 1k ', 'step 100k ', 'verdict']))).toBe(true);
   });
 
@@ -80,8 +91,14 @@ describe('the lead: capacity, then the equal rate, then the ladder', () => {
     // Both beyond the client's ceiling: their capacities are floors and tie; CPU per request orders them.
     const both = capacityResults({ profiles: [{ ...PROFILES[0]!, capacityRps: 60_000 }, PROFILES[1]!, PROFILES[2]!] });
     const tied = verdictOf(buildViews([both])[0]!)!;
-    expect(tied.capacity[0]!.ranked.map((r) => [r.series.label, r.rank])).toEqual([['go', 1], ['rust', 1], ['ts', 3]]);
-    expect(tied.sentences).toContain("go and rust all reached the client's ceiling: capacity cannot rank them against each other; CPU per request at an equal rate can.");
+    expect(tied.capacity[0]!.ranked.map((r) => [r.series.label, r.rank])).toEqual([
+      ['go', 1],
+      ['rust', 1],
+      ['ts', 3],
+    ]);
+    expect(tied.sentences).toContain(
+      "go and rust all reached the client's ceiling: capacity cannot rank them against each other; CPU per request at an equal rate can.",
+    );
     expect(tied.overall).toBe(
       'Overall, capacity first, then server CPU per request at 9,000 req/s: rust, go, ts (capacity cannot order go and rust: CPU per request does).',
     );
@@ -103,7 +120,9 @@ describe('the lead: capacity, then the equal rate, then the ladder', () => {
     const probes = html.slice(html.indexOf('id="capacity"'), html.indexOf('id="blog"'));
     expect(probes).toContain('<caption>go: 30,000 req/s</caption>');
     expect(probes).toContain('<caption>rust: ≥ 32,000 req/s</caption>');
-    expect(probes).toMatch(/<td class="num">32,000<\/td><td class="num" data-v="17">17\.0 ms<\/td>.*?<td class="status-bad">missed: p99 17\.0 ms over the target<\/td>/);
+    expect(probes).toMatch(
+      /<td class="num">32,000<\/td><td class="num" data-v="17">17\.0 ms<\/td>.*?<td class="status-bad">missed: p99 17\.0 ms over the target<\/td>/,
+    );
     expect(probes).toContain('missed: 1250 requests never sent (every connection busy)');
     expect([...probes.matchAll(/<table data-chart="[^"]+" class="probes">/g)]).toHaveLength(3);
   });

@@ -19,7 +19,7 @@ describe('median and spread over repeats', () => {
 });
 
 describe('sameHdrBucket', () => {
-  it('holds for latencies equal at the histogram\'s 3 significant digits', () => {
+  it("holds for latencies equal at the histogram's 3 significant digits", () => {
     expect(sameHdrBucket(42_010, 42_040)).toBe(true);
     expect(sameHdrBucket(999.6, 1000.4)).toBe(true);
     expect(sameHdrBucket(158_600, 159_400)).toBe(true);

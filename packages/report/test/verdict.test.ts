@@ -30,7 +30,12 @@ describe('verdictOf', () => {
 
   /** Two servers alike but for their p99 at the headline step, the same in every repeat. */
   const withP99 = (p99: Record<string, number>) => {
-    const results = makeResults({ profiles: [{ ...PROFILES[0]!, name: 'go' }, { ...PROFILES[0]!, name: 'rust' }] });
+    const results = makeResults({
+      profiles: [
+        { ...PROFILES[0]!, name: 'go' },
+        { ...PROFILES[0]!, name: 'rust' },
+      ],
+    });
     for (const run of results.runs) if (run.step === '1M' && run.client) run.client.latency.p99Us = p99[run.server]!;
     return verdictOf(buildViews([results])[0]!)!.ladder!;
   };
@@ -56,7 +61,12 @@ describe('verdictOf', () => {
   });
 
   it('shows the tie in the HTML card and the terminal verdict', () => {
-    const results = makeResults({ profiles: [{ ...PROFILES[0]!, name: 'go' }, { ...PROFILES[0]!, name: 'rust' }] });
+    const results = makeResults({
+      profiles: [
+        { ...PROFILES[0]!, name: 'go' },
+        { ...PROFILES[0]!, name: 'rust' },
+      ],
+    });
     for (const run of results.runs) if (run.step === '1M' && run.client) run.client.latency.p99Us = run.server === 'go' ? 42_040 : 42_010;
     const card = /<p class="label">Lowest p99 latency<\/p><p class="big">(.*?)<\/p>/.exec(renderHtml([results]))![1]!;
     expect(card).toMatch(/>go<\/span>= <span[^>]*>rust<\/span>42\.0 ms<span class="tie">\(tie\)<\/span>$/);

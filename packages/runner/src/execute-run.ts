@@ -14,16 +14,7 @@ import {
   type StopOutcome,
 } from '@kvbench/launcher';
 import { calibrateCpus, cpuCount, type CpuSpeed, type LoadGenerator, type LoadOutcome, type LoadProgress } from '@kvbench/load';
-import {
-  buildTimeline,
-  checkRun,
-  clientResult,
-  machineResult,
-  serverResult,
-  summarizeLatency,
-  type ProcReading,
-  type ProgressPoint,
-} from '@kvbench/metrics';
+import { buildTimeline, checkRun, clientResult, machineResult, serverResult, summarizeLatency, type ProcReading, type ProgressPoint } from '@kvbench/metrics';
 import { stepModel, type CapacityResult, type FdLimit, type Run, type Scenario, type Warning } from '@kvbench/schemas';
 import { judgeProbe, searchCapacity } from './capacity.js';
 import { mixSeed, type PlanItem } from './plan.js';
@@ -125,7 +116,10 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
         if (!search.best) {
           const stop = proc && proc.running ? await proc.stop(graceFor(proc)) : null;
           const why = `no probe met p99 ≤ ${step.capacity.p99Ms} ms with every request answered (${search.result.probes.map((p) => `${p.rate}/s: ${p.reason}`).join('; ')})`;
-          return { ...failedRun(base, 'load-failed', why, [{ ...where, code: 'failed-requests', message: `${target.name}: ${why}` }], proc?.coldStartMs ?? null, stop), capacity };
+          return {
+            ...failedRun(base, 'load-failed', why, [{ ...where, code: 'failed-requests', message: `${target.name}: ${why}` }], proc?.coldStartMs ?? null, stop),
+            capacity,
+          };
         }
         measured = search.best;
       } else {
@@ -254,13 +248,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
  * One load on a running server, observed: the server's CPU counters read exactly when the generator starts its
  * clock and when it returns, /proc samples of both processes for the timelines, and a watchdog for hangs.
  */
-async function measureLoad(
-  live: LiveTarget,
-  step: PlanItem['step'],
-  seed: number,
-  ctx: RunContext,
-  onProgress: (p: LoadProgress) => void,
-): Promise<Measured> {
+async function measureLoad(live: LiveTarget, step: PlanItem['step'], seed: number, ctx: RunContext, onProgress: (p: LoadProgress) => void): Promise<Measured> {
   const proc = live.process;
   const serverSampler = proc ? new ProcSampler(proc.pid, SAMPLE_MS) : null;
   let clientSampler: ProcSampler | null = null;

@@ -29,7 +29,11 @@ const valueOf = (fp: Footprint, i: number) => String(i).padStart(fp.valueBytes, 
 export async function measureFootprint(target: Target, fp: Footprint, ctx: FootprintContext): Promise<FootprintResult> {
   const result = emptyFootprint(target, fp);
 
-  if (!target.restarts) return { ...result, error: `${target.name} cannot be restarted with --load by kvbench (a URL, or a start command with templates), so its reload cannot be timed` };
+  if (!target.restarts)
+    return {
+      ...result,
+      error: `${target.name} cannot be restarted with --load by kvbench (a URL, or a start command with templates), so its reload cannot be timed`,
+    };
   const dataDir = await mkdtemp(scratchPrefix(`${target.name}-footprint`));
   const options: StartOptions = { dataDir, flags: ctx.flags, ...(ctx.fdLimit ? { fdLimit: ctx.fdLimit } : {}), ...(ctx.cpus ? { cpus: ctx.cpus } : {}) };
   let proc: ServerProcess | null = null;
@@ -46,7 +50,11 @@ export async function measureFootprint(target: Target, fp: Footprint, ctx: Footp
     }
     const stop = await proc.stop(stopGraceMs(result.rssFilledBytes));
     proc = null;
-    if (!stop.clean) return { ...result, error: `the stop after the fill was not clean (exit ${stop.code ?? stop.signal}${stop.hung ? ', hung' : ''}), so nothing was reloaded` };
+    if (!stop.clean)
+      return {
+        ...result,
+        error: `the stop after the fill was not clean (exit ${stop.code ?? stop.signal}${stop.hung ? ', hung' : ''}), so nothing was reloaded`,
+      };
     result.stopMs = stop.stopMs;
 
     const reloadStart = performance.now();

@@ -1,12 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import {
-  JSON_SCHEMA_FILES,
-  RESULTS_SCHEMA_VERSION,
-  ResultsSchema,
-  parseOrThrow,
-  schemaReference,
-  type Results,
-} from '@kvbench/schemas';
+import { JSON_SCHEMA_FILES, RESULTS_SCHEMA_VERSION, ResultsSchema, parseOrThrow, schemaReference, type Results } from '@kvbench/schemas';
 import { writeFileAtomic } from './write-file.js';
 
 /**
@@ -47,5 +40,8 @@ export async function readResults(file: string): Promise<Results> {
 
 /** `blog-quick-20261122T031500Z`: sortable, and names the scenario. */
 export function resultsId(scenario: string, at: Date): string {
-  return `${scenario}-${at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+  return `${scenario}-${at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}`;
 }

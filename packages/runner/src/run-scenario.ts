@@ -85,13 +85,11 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     throw new Error(
       `an open-file limit (${fdLimit.soft}${fdLimit.hard === undefined ? '' : `:${fdLimit.hard}`}) applies only to servers kvbench ` +
         `starts, and ${external.join(', ')} is already running at its URL: set its limit where you start it ` +
-        '(e.g. `ulimit -n 256` in its shell), or drop --fd-limit / the scenario\'s fdLimit',
+        "(e.g. `ulimit -n 256` in its shell), or drop --fd-limit / the scenario's fdLimit",
     );
   }
   const pinning = resolvePinning({ ...scenario.pinning, ...options.pinning }, options.noPin ?? false, os.availableParallelism());
-  const machineCores = pinning.server && pinning.load
-    ? cpuCount(pinning.server) + cpuCount(pinning.load)
-    : os.availableParallelism();
+  const machineCores = pinning.server && pinning.load ? cpuCount(pinning.server) + cpuCount(pinning.load) : os.availableParallelism();
 
   const names = options.targets.map(targetKey);
   const plan = makePlan(scenario, names, repeat, seed).map((item) =>
@@ -129,7 +127,15 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     try {
       info = await target.prepare(builds);
     } catch (error) {
-      info = { name: target.name, ...(target.variant ? { variant: target.variant } : {}), language: 'unknown', source: 'manifest', version: null, build: null, error: (error as Error).message };
+      info = {
+        name: target.name,
+        ...(target.variant ? { variant: target.variant } : {}),
+        language: 'unknown',
+        source: 'manifest',
+        version: null,
+        build: null,
+        error: (error as Error).message,
+      };
     }
     servers.push(info);
     reporter.prepared?.(info);
@@ -175,7 +181,15 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     complete,
     ...(interruption ? { interruption } : {}),
     scenarioPath,
-    scenario: { ...scenario, repeat, seed, ...(fdLimit ? { fdLimit } : {}), ...(pinning.server || pinning.load ? { pinning: { ...(pinning.server ? { server: pinning.server } : {}), ...(pinning.load ? { load: pinning.load } : {}) } } : {}) },
+    scenario: {
+      ...scenario,
+      repeat,
+      seed,
+      ...(fdLimit ? { fdLimit } : {}),
+      ...(pinning.server || pinning.load
+        ? { pinning: { ...(pinning.server ? { server: pinning.server } : {}), ...(pinning.load ? { load: pinning.load } : {}) } }
+        : {}),
+    },
     environment,
     servers,
     runs,
@@ -185,49 +199,56 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
 
   const unpin = pinSelf(pinning.load);
   try {
-  for (const [index, planned] of plan.entries()) {
-    if (signal.aborted) break;
-    const target = options.targets.find((t) => targetKey(t) === planned.target)!;
-    const info = servers.find((s) => targetKey(s) === planned.target);
-    const equal = resolveEqualRate(planned, runs);
-    const item = equal.item ?? planned;
-    reporter.runStarted?.(item, index, plan.length);
-    let run: Run;
-    if (info?.verification && !info.verification.ok && !failedToStart(info.verification)) {
-      const failed = info.verification.checks.filter((c) => !c.ok).map((c) => c.name);
-      run = failedRun(runHeader(target, item), 'not-verified', `not measured: failed verification (${failed.join(', ')})`, []);
-    } else if (!info || info.error) {
-      run = notStarted(target, item, info?.error ?? 'not prepared (interrupted)');
-    } else if (equal.error) {
-      run = notStarted(target, item, equal.error);
-    } else {
-      run = await executeRun(target, item, {
-        scenario,
-        generator: generators.get(item.step.generator)!,
-        ...(fdLimit ? { fdLimit } : {}),
-        pinning,
-        machineCores,
-        signal,
-        ...(options.stopGraceMs ? { stopGraceMs: options.stopGraceMs } : {}),
-        onProgress: (it, p) => reporter.progress?.(it, p),
-      });
+    for (const [index, planned] of plan.entries()) {
+      if (signal.aborted) break;
+      const target = options.targets.find((t) => targetKey(t) === planned.target)!;
+      const info = servers.find((s) => targetKey(s) === planned.target);
+      const equal = resolveEqualRate(planned, runs);
+      const item = equal.item ?? planned;
+      reporter.runStarted?.(item, index, plan.length);
+      let run: Run;
+      if (info?.verification && !info.verification.ok && !failedToStart(info.verification)) {
+        const failed = info.verification.checks.filter((c) => !c.ok).map((c) => c.name);
+        run = failedRun(runHeader(target, item), 'not-verified', `not measured: failed verification (${failed.join(', ')})`, []);
+      } else if (!info || info.error) {
+        run = notStarted(target, item, info?.error ?? 'not prepared (interrupted)');
+      } else if (equal.error) {
+        run = notStarted(target, item, equal.error);
+      } else {
+        run = await executeRun(target, item, {
+          scenario,
+          generator: generators.get(item.step.generator)!,
+          ...(fdLimit ? { fdLimit } : {}),
+          pinning,
+          machineCores,
+          signal,
+          ...(options.stopGraceMs ? { stopGraceMs: options.stopGraceMs } : {}),
+          onProgress: (it, p) => reporter.progress?.(it, p),
+        });
+      }
+      runs.push(run);
+      reporter.runFinished?.(run, item);
+      await save(() => snapshot(false));
     }
-    runs.push(run);
-    reporter.runFinished?.(run, item);
-    await save(() => snapshot(false));
-  }
-  // After the steps, on a machine with none of their servers left: each server alone with its store.
-  for (const [i, target] of options.targets.entries()) {
-    if (!scenario.footprint || signal.aborted) break;
-    const info = servers[i];
-    reporter.footprintStarted?.(targetKey(target));
-    const result = info && !info.error
-      ? await measureFootprint(target, scenario.footprint, { flags: scenario.serverFlags, seed, signal, ...(fdLimit ? { fdLimit } : {}), ...(pinning.server ? { cpus: pinning.server } : {}) })
-      : emptyFootprint(target, scenario.footprint, info?.error ?? 'not prepared (interrupted)');
-    footprints.push(result);
-    reporter.footprintFinished?.(result);
-    await save(() => snapshot(false));
-  }
+    // After the steps, on a machine with none of their servers left: each server alone with its store.
+    for (const [i, target] of options.targets.entries()) {
+      if (!scenario.footprint || signal.aborted) break;
+      const info = servers[i];
+      reporter.footprintStarted?.(targetKey(target));
+      const result =
+        info && !info.error
+          ? await measureFootprint(target, scenario.footprint, {
+              flags: scenario.serverFlags,
+              seed,
+              signal,
+              ...(fdLimit ? { fdLimit } : {}),
+              ...(pinning.server ? { cpus: pinning.server } : {}),
+            })
+          : emptyFootprint(target, scenario.footprint, info?.error ?? 'not prepared (interrupted)');
+      footprints.push(result);
+      reporter.footprintFinished?.(result);
+      await save(() => snapshot(false));
+    }
   } finally {
     unpin();
   }

@@ -38,9 +38,7 @@ export async function loadScenario(nameOrPath: string, scenariosDir: string): Pr
 }
 
 async function locate(nameOrPath: string, scenariosDir: string): Promise<string> {
-  const candidates = nameOrPath.endsWith('.json') || nameOrPath.includes('/')
-    ? [path.resolve(nameOrPath)]
-    : [path.join(scenariosDir, `${nameOrPath}.json`)];
+  const candidates = nameOrPath.endsWith('.json') || nameOrPath.includes('/') ? [path.resolve(nameOrPath)] : [path.join(scenariosDir, `${nameOrPath}.json`)];
   for (const candidate of candidates) {
     try {
       await access(candidate);
@@ -49,8 +47,6 @@ async function locate(nameOrPath: string, scenariosDir: string): Promise<string>
       // try the next
     }
   }
-  const known = (await readdir(scenariosDir).catch(() => [] as string[]))
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => f.slice(0, -'.json'.length));
+  const known = (await readdir(scenariosDir).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length));
   throw new ScenarioNotFoundError(nameOrPath, known, candidates);
 }

@@ -49,12 +49,18 @@ export interface Target {
 export function specFlags(options: StartOptions): string[] {
   const { flags } = options;
   return [
-    '--host', '127.0.0.1',
-    '--port', '0',
-    '--directory', options.dataDir,
-    '--shards', String(flags.shards),
-    '--flush-interval', String(flags.flushIntervalMs),
-    '--cleanup-interval', String(flags.cleanupIntervalMs),
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--directory',
+    options.dataDir,
+    '--shards',
+    String(flags.shards),
+    '--flush-interval',
+    String(flags.flushIntervalMs),
+    '--cleanup-interval',
+    String(flags.cleanupIntervalMs),
     ...(options.load ? ['--load'] : []),
   ];
 }
@@ -171,10 +177,7 @@ export class CommandTarget implements Target {
   async start(options: StartOptions): Promise<LiveTarget> {
     const quote = (v: string) => `'${v.replaceAll("'", `'\\''`)}'`;
     const { port, url } = await chosenPort(this.command.includes('{port}'));
-    const command = fillTemplates(this.command, templateValues(options, port), quote).replace(
-      '{flags}',
-      specFlags(options).map(quote).join(' '),
-    );
+    const command = fillTemplates(this.command, templateValues(options, port), quote).replace('{flags}', specFlags(options).map(quote).join(' '));
     const process = await startServer({
       argv: ['sh', '-c', `exec ${command}`],
       cwd: this.cwd,

@@ -47,7 +47,7 @@ describe('searchCapacity', () => {
     expect(result.rate).toBeLessThanOrEqual(300);
   });
 
-  it('stops the ramp below the client ceiling and flags the capacity as the client\'s', async () => {
+  it("stops the ramp below the client ceiling and flags the capacity as the client's", async () => {
     // 50 µs per request on one core: the client tops out at 20 000 req/s, the server never misses.
     const { probe, rates } = serverUpTo(1e9, 50);
     const result = await searchCapacity(spec(), 1, probe, new AbortController().signal);
@@ -94,7 +94,15 @@ describe('judgeProbe', () => {
     expect(judgeProbe({ ...ok, p99Us: 1001 }, 1000).ok).toBe(false);
   });
   it('estimates the client ceiling from its busiest probe', () => {
-    expect(clientCeiling([{ ...ok, sent: 10, clientUsPerRequest: 40 }, { ...ok, sent: 1000, clientUsPerRequest: 10 }], 2)).toBe(200_000);
+    expect(
+      clientCeiling(
+        [
+          { ...ok, sent: 10, clientUsPerRequest: 40 },
+          { ...ok, sent: 1000, clientUsPerRequest: 10 },
+        ],
+        2,
+      ),
+    ).toBe(200_000);
     expect(clientCeiling([{ ...ok, clientUsPerRequest: null }], 1)).toBeNull();
   });
 });

@@ -58,7 +58,10 @@ describe('runScenario with a footprint and no steps', () => {
   it('records one footprint per server in a results file the schema accepts', async () => {
     const { results } = await runScenario({
       repoRoot: process.cwd(),
-      loaded: { scenario: ScenarioSchema.parse({ name: 'footprint-small', steps: [], footprint: { keys: 20_000, sampleKeys: 100 } }), path: 'scenarios/footprint-small.json' },
+      loaded: {
+        scenario: ScenarioSchema.parse({ name: 'footprint-small', steps: [], footprint: { keys: 20_000, sampleKeys: 100 } }),
+        path: 'scenarios/footprint-small.json',
+      },
       targets: [fake()],
       resultsDir: await mkdtemp(path.join(os.tmpdir(), 'kvbench-results-')),
       verify: false,

@@ -27,7 +27,14 @@ function unpreparedTarget(onPrepare: () => Promise<void> = async () => {}): Targ
 }
 
 const scenario = {
-  scenario: ScenarioSchema.parse({ name: 'stubbed', load: { generator: 'autocannon' }, steps: [{ name: 'a', requests: 10 }, { name: 'b', requests: 10 }] }),
+  scenario: ScenarioSchema.parse({
+    name: 'stubbed',
+    load: { generator: 'autocannon' },
+    steps: [
+      { name: 'a', requests: 10 },
+      { name: 'b', requests: 10 },
+    ],
+  }),
   path: 'scenarios/stubbed.json',
 };
 
@@ -140,7 +147,9 @@ describe('writeResults on a full disk', () => {
       // The committed baseline is ~330 kB: five times what this disk holds.
       const error = await writeResults(file, await readResults(BASELINE)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DiskFullError);
-      expect((error as Error).message).toMatch(new RegExp(`cannot write ${file}: the disk is full .* the previous version of this file, if there was one, is intact`));
+      expect((error as Error).message).toMatch(
+        new RegExp(`cannot write ${file}: the disk is full .* the previous version of this file, if there was one, is intact`),
+      );
       expect(await readFile(file, 'utf8')).toBe('the previous version\n');
       expect(await readdir(disk.dir)).toEqual(['r.json']);
     } finally {
@@ -153,7 +162,12 @@ describe('the scenario path in a results file', () => {
   it('is relative to the checkout, or the bare file name outside it: no local folders in a file meant to be shared', async () => {
     expect(shareablePath(path.join(ROOT, 'scenarios/blog.json'), ROOT)).toBe('scenarios/blog.json');
     expect(shareablePath('/home/someone/private/my-scenario.json', ROOT)).toBe('my-scenario.json');
-    const { results } = await runScenario({ repoRoot: ROOT, loaded: { ...scenario, path: path.join(ROOT, 'scenarios/stubbed.json') }, targets: [unpreparedTarget()], resultsDir: await tempDir() });
+    const { results } = await runScenario({
+      repoRoot: ROOT,
+      loaded: { ...scenario, path: path.join(ROOT, 'scenarios/stubbed.json') },
+      targets: [unpreparedTarget()],
+      resultsDir: await tempDir(),
+    });
     expect(results.scenarioPath).toBe('scenarios/stubbed.json');
   });
 });

@@ -12,7 +12,10 @@ const small = (overrides: Partial<ScenarioInput> = {}) => ({
   scenario: ScenarioSchema.parse({
     name: 'small',
     load: { connections: 20, timeoutMs: 2000 },
-    steps: [{ name: 'a', requests: 400 }, { name: 'b', requests: 300, readFraction: 0.5 }],
+    steps: [
+      { name: 'a', requests: 400 },
+      { name: 'b', requests: 300, readFraction: 0.5 },
+    ],
     ...overrides,
   }),
   path: 'scenarios/small.json',
@@ -103,7 +106,14 @@ describe('runScenario', () => {
     });
     expect(results.complete).toBe(true);
     expect(results.runs.map((r) => `${r.server}/${r.step}/${r.repeat}`)).toEqual([
-      'one/a/0', 'two/a/0', 'one/b/0', 'two/b/0', 'two/a/1', 'one/a/1', 'two/b/1', 'one/b/1',
+      'one/a/0',
+      'two/a/0',
+      'one/b/0',
+      'two/b/0',
+      'two/a/1',
+      'one/a/1',
+      'two/b/1',
+      'one/b/1',
     ]);
     for (const run of results.runs) {
       expect(run.status).toBe('ok');
@@ -117,7 +127,7 @@ describe('runScenario', () => {
     expect(liveChildren()).toBe(0);
   });
 
-  it('finds each server\'s capacity, then offers both the same share of the slower one, CPU read over the load alone', async () => {
+  it("finds each server's capacity, then offers both the same share of the slower one, CPU read over the load alone", async () => {
     const dir = await resultsDir();
     const { results } = await runScenario({
       repoRoot: process.cwd(),
@@ -230,7 +240,12 @@ describe('runScenario', () => {
     const dir = await resultsDir();
     const { results, file } = await runScenario({
       repoRoot: process.cwd(),
-      loaded: small({ steps: [{ name: 'a', requests: 200 }, { name: 'long', durationSec: 30 }] }),
+      loaded: small({
+        steps: [
+          { name: 'a', requests: 200 },
+          { name: 'long', durationSec: 30 },
+        ],
+      }),
       targets: [fake('one')],
       resultsDir: dir,
       reporter: {

@@ -29,7 +29,12 @@ describe('verify, then measure', () => {
   });
 
   it('names the check a broken server fails and what it answered, and does not measure or rank it', async () => {
-    const { results } = await runScenario({ repoRoot: process.cwd(), loaded, targets: [fake('broken', '--ignore-ttl'), fake('good')], resultsDir: await resultsDir() });
+    const { results } = await runScenario({
+      repoRoot: process.cwd(),
+      loaded,
+      targets: [fake('broken', '--ignore-ttl'), fake('good')],
+      resultsDir: await resultsDir(),
+    });
     const broken = results.servers.find((s) => s.name === 'broken')!;
     expect(broken.verification?.ok).toBe(false);
     expect(broken.verification?.checks.filter((c) => !c.ok)).toEqual([
@@ -37,7 +42,13 @@ describe('verify, then measure', () => {
     ]);
     expect(results.runs.find((r) => r.server === 'broken')).toMatchObject({ status: 'not-verified', client: null });
     expect(results.runs.find((r) => r.server === 'good')?.status).toBe('ok');
-    expect(results.warnings).toContainEqual(expect.objectContaining({ code: 'failed-verification', server: 'broken', message: expect.stringMatching(/not measured: it failed verification: expiry: /) }));
+    expect(results.warnings).toContainEqual(
+      expect.objectContaining({
+        code: 'failed-verification',
+        server: 'broken',
+        message: expect.stringMatching(/not measured: it failed verification: expiry: /),
+      }),
+    );
     expect(liveChildren()).toBe(0);
   });
 
@@ -57,13 +68,25 @@ describe('verify, then measure', () => {
   });
 
   it('with --no-verify, measures anyway and records that it did not verify', async () => {
-    const { results } = await runScenario({ repoRoot: process.cwd(), loaded, targets: [fake('broken', '--ignore-ttl')], resultsDir: await resultsDir(), verify: false });
+    const { results } = await runScenario({
+      repoRoot: process.cwd(),
+      loaded,
+      targets: [fake('broken', '--ignore-ttl')],
+      resultsDir: await resultsDir(),
+      verify: false,
+    });
     expect(results.servers[0]?.verification).toBeNull();
     expect(results.runs[0]?.status).toBe('ok');
   });
 
   it('never ranks a step where no request was answered right, even unverified', async () => {
-    const { results } = await runScenario({ repoRoot: process.cwd(), loaded, targets: [new UrlTarget('nobody', 'http://127.0.0.1:1')], resultsDir: await resultsDir(), verify: false });
+    const { results } = await runScenario({
+      repoRoot: process.cwd(),
+      loaded,
+      targets: [new UrlTarget('nobody', 'http://127.0.0.1:1')],
+      resultsDir: await resultsDir(),
+      verify: false,
+    });
     expect(results.runs[0]).toMatchObject({ status: 'load-failed', error: expect.stringMatching(/not one of \d+ requests was answered right/) });
   });
 });

@@ -14,10 +14,7 @@ export class SchemaError extends Error {
 /** "steps[2].requests: expected number, received string" — one line per issue, paths as a user would write them. */
 export function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {
-    const path = issue.path.reduce<string>(
-      (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
-      '',
-    );
+    const path = issue.path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
     return `${path || '(top level)'}: ${issue.message}`;
   });
 }

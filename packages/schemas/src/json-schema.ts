@@ -29,8 +29,7 @@ export const JSON_SCHEMA_FILES = {
   results: {
     file: 'results.schema.json',
     title: 'kvbench results file',
-    description:
-      'What `kvbench run` writes (results/<scenario>-<time>.json, or --out FILE): one entry in `runs` per server, step and repeat.',
+    description: 'What `kvbench run` writes (results/<scenario>-<time>.json, or --out FILE): one entry in `runs` per server, step and repeat.',
     schema: ResultsSchema,
     io: 'output',
   },
@@ -63,7 +62,7 @@ export const JSON_SCHEMA_FILES = {
     file: 'history.schema.json',
     title: 'kvbench history',
     description:
-      'What `kvbench history <results…> --file FILE` keeps: per results file, each server\'s gate metrics by step, with the commit and machine; `kvbench report --index --history FILE` draws it over commits.',
+      "What `kvbench history <results…> --file FILE` keeps: per results file, each server's gate metrics by step, with the commit and machine; `kvbench report --index --history FILE` draws it over commits.",
     schema: HistorySchema,
     io: 'output',
   },

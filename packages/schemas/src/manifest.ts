@@ -51,7 +51,7 @@ const NAME = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits
 export const RuntimeSchema = z
   .strictObject({
     start: Argv.describe("The same artifact started on this runtime; the first word is the runtime's binary."),
-    version: Argv.optional().describe('How to read the runtime\'s version (default: the binary with --version).'),
+    version: Argv.optional().describe("How to read the runtime's version (default: the binary with --version)."),
   })
   .describe('Another runtime for the same build, e.g. {"start": ["../../packages/runtimes/node_modules/bun/bin/bun", "dist/main.js"]}');
 export type RuntimeSpec = z.infer<typeof RuntimeSchema>;

@@ -58,7 +58,11 @@ const workloadFields = {
   /** Fraction of requests that are GET /kv/{key} (the rest POST). 0.7 is the article's 70/30 mix. */
   readFraction: z.number().min(0).max(1),
   /** Requests sent before measuring, on the same server process, to warm caches and JITs. */
-  warmupRequests: z.number().int().min(0).max(MAX_REQUESTS, `at most ${MAX_REQUESTS.toLocaleString('en')} requests`),
+  warmupRequests: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_REQUESTS, `at most ${MAX_REQUESTS.toLocaleString('en')} requests`),
 };
 
 /**
@@ -87,10 +91,7 @@ export type RateSegment = z.infer<typeof RateSegmentSchema>;
  * An offered rate (requests per second, open model), or a fraction of the slowest server's capacity measured by
  * this run's capacity step: the same offered load for every server, set by the weakest of them.
  */
-export const RateSchema = z.union([
-  rate.positive(),
-  z.strictObject({ capacityFraction: z.number().gt(0).max(1) }),
-]);
+export const RateSchema = z.union([rate.positive(), z.strictObject({ capacityFraction: z.number().gt(0).max(1) })]);
 export type Rate = z.infer<typeof RateSchema>;
 
 /**
@@ -179,39 +180,41 @@ export const FootprintSchema = z.strictObject({
 });
 export type Footprint = z.infer<typeof FootprintSchema>;
 
-export const ScenarioSchema = z.strictObject({
-  /**
-   * The JSON Schema an editor checks the file against (docs/schemas/scenario.schema.json). A property of the file,
-   * not of the scenario: the runner drops it when it loads the file, so it never reaches a results file.
-   */
-  $schema: z.string().optional(),
-  name: fileSafeName,
-  description: z.string().default(''),
-  /** Server entries: a folder under servers/ (ts), or one of its runtimes (ts@bun); absent: every entry found. */
-  servers: z.array(z.string().min(1)).min(1).optional(),
-  repeat: positiveInt.max(100).default(1),
-  seed: z.number().int().min(0).default(1),
-  load: WorkloadSchema.prefault({}),
-  /** May be `[]` when the scenario measures only a footprint. */
-  steps: z.array(StepSchema),
-  footprint: FootprintSchema.optional(),
-  /** Applied to the server process only (prlimit), never to the runner or the load generator. */
-  fdLimit: FdLimitSchema.optional(),
-  /** Absent: on a machine with 2 or more cores the runner pins by itself (the server on its own cores). */
-  pinning: z.strictObject({ server: CpuList.optional(), load: CpuList.optional() }).optional(),
-  /** kv-spec flags passed to every server. */
-  serverFlags: z
-    .strictObject({
-      shards: positiveInt.max(1024).default(5),
-      flushIntervalMs: ms.default(1000),
-      cleanupIntervalMs: ms.default(500),
-    })
-    .prefault({}),
-  thresholds: ThresholdsSchema,
-}).refine((s) => s.steps.length > 0 || s.footprint !== undefined, {
-  message: 'give at least one step, or a footprint to measure',
-  path: ['steps'],
-});
+export const ScenarioSchema = z
+  .strictObject({
+    /**
+     * The JSON Schema an editor checks the file against (docs/schemas/scenario.schema.json). A property of the file,
+     * not of the scenario: the runner drops it when it loads the file, so it never reaches a results file.
+     */
+    $schema: z.string().optional(),
+    name: fileSafeName,
+    description: z.string().default(''),
+    /** Server entries: a folder under servers/ (ts), or one of its runtimes (ts@bun); absent: every entry found. */
+    servers: z.array(z.string().min(1)).min(1).optional(),
+    repeat: positiveInt.max(100).default(1),
+    seed: z.number().int().min(0).default(1),
+    load: WorkloadSchema.prefault({}),
+    /** May be `[]` when the scenario measures only a footprint. */
+    steps: z.array(StepSchema),
+    footprint: FootprintSchema.optional(),
+    /** Applied to the server process only (prlimit), never to the runner or the load generator. */
+    fdLimit: FdLimitSchema.optional(),
+    /** Absent: on a machine with 2 or more cores the runner pins by itself (the server on its own cores). */
+    pinning: z.strictObject({ server: CpuList.optional(), load: CpuList.optional() }).optional(),
+    /** kv-spec flags passed to every server. */
+    serverFlags: z
+      .strictObject({
+        shards: positiveInt.max(1024).default(5),
+        flushIntervalMs: ms.default(1000),
+        cleanupIntervalMs: ms.default(500),
+      })
+      .prefault({}),
+    thresholds: ThresholdsSchema,
+  })
+  .refine((s) => s.steps.length > 0 || s.footprint !== undefined, {
+    message: 'give at least one step, or a footprint to measure',
+    path: ['steps'],
+  });
 export type Scenario = z.infer<typeof ScenarioSchema>;
 export type ScenarioInput = z.input<typeof ScenarioSchema>;
 

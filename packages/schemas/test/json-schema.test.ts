@@ -2,15 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import {
-  JSON_SCHEMA_DIR,
-  JSON_SCHEMA_FILES,
-  ResultsSchema,
-  ScenarioSchema,
-  renderJsonSchema,
-  schemaReference,
-  type JsonSchemaFile,
-} from '../src/index.js';
+import { JSON_SCHEMA_DIR, JSON_SCHEMA_FILES, ResultsSchema, ScenarioSchema, renderJsonSchema, schemaReference, type JsonSchemaFile } from '../src/index.js';
 
 const ROOT = path.resolve(JSON_SCHEMA_DIR, '../..');
 const readJson = async (file: string): Promise<unknown> => JSON.parse(await readFile(file, 'utf8'));
@@ -73,9 +65,7 @@ describe('docs/schemas', () => {
 describe('$schema', () => {
   it('is a path relative to the file that holds it', () => {
     expect(schemaReference(path.join(ROOT, 'results/x.json'), JSON_SCHEMA_FILES.results)).toBe('../docs/schemas/results.schema.json');
-    expect(schemaReference(path.join(ROOT, 'results/baseline/ci.json'), JSON_SCHEMA_FILES.results)).toBe(
-      '../../docs/schemas/results.schema.json',
-    );
+    expect(schemaReference(path.join(ROOT, 'results/baseline/ci.json'), JSON_SCHEMA_FILES.results)).toBe('../../docs/schemas/results.schema.json');
     expect(schemaReference(path.join(ROOT, 'x.json'), JSON_SCHEMA_FILES.results)).toBe('./docs/schemas/results.schema.json');
   });
 
@@ -89,9 +79,7 @@ describe('$schema', () => {
 
   it('is accepted by the zod schemas, and optional', async () => {
     const scenario = { name: 'x', steps: [{ name: 'a', requests: 10 }] };
-    expect(ScenarioSchema.parse({ $schema: '../docs/schemas/scenario.schema.json', ...scenario }).$schema).toBe(
-      '../docs/schemas/scenario.schema.json',
-    );
+    expect(ScenarioSchema.parse({ $schema: '../docs/schemas/scenario.schema.json', ...scenario }).$schema).toBe('../docs/schemas/scenario.schema.json');
     const baseline = (await readJson(path.join(ROOT, 'results/baseline/ci.json'))) as Record<string, unknown>;
     expect(ResultsSchema.safeParse(baseline).success).toBe(true);
     expect(ResultsSchema.safeParse({ ...baseline, $schema: '../../docs/schemas/results.schema.json' }).success).toBe(true);

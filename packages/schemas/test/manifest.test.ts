@@ -9,8 +9,12 @@ describe('server manifest', () => {
     expect(parse({ start: ['./server'] })).toMatchObject({ ready: { by: 'listening-line' }, stopSignal: 'SIGTERM' });
   });
 
-  it("describes a server with its own flags: templates in start, readiness by TCP, another stop signal", () => {
-    const m = parse({ start: ['target/release/quache-rs', '-b', '{host}', '-p', '{port}', '-d', '{dir}', '-f', '{flushIntervalMs}'], ready: { by: 'tcp' }, stopSignal: 'SIGINT' });
+  it('describes a server with its own flags: templates in start, readiness by TCP, another stop signal', () => {
+    const m = parse({
+      start: ['target/release/quache-rs', '-b', '{host}', '-p', '{port}', '-d', '{dir}', '-f', '{flushIntervalMs}'],
+      ready: { by: 'tcp' },
+      stopSignal: 'SIGINT',
+    });
     expect(templatesIn(m.start)).toEqual(['host', 'port', 'dir', 'flushIntervalMs']);
     expect(m.stopSignal).toBe('SIGINT');
   });
@@ -32,7 +36,9 @@ describe('server manifest', () => {
     expect(() => parse({ start: ['node', '{port}'], ready: { by: 'tcp' }, runtimes: { bun: { start: ['bin/bun'] } } })).toThrow(
       /runtimes.bun.start: readiness by tcp needs \{port\} in runtimes.bun.start/,
     );
-    expect(() => parse({ start: ['node'], runtimes: { Bun: { start: ['bin/bun'] } } })).toThrow(/runtimes.Bun: a runtime name is lowercase letters, digits and dashes/);
+    expect(() => parse({ start: ['node'], runtimes: { Bun: { start: ['bin/bun'] } } })).toThrow(
+      /runtimes.Bun: a runtime name is lowercase letters, digits and dashes/,
+    );
   });
 
   it('refuses a runtime named like the one start already runs on', () => {

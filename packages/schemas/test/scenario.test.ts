@@ -22,7 +22,10 @@ describe('scenario schema', () => {
     const scenario = ScenarioSchema.parse({
       name: 'x',
       load: { connections: 50, ttl: null },
-      steps: [{ name: 'a', requests: 10, readFraction: 0.7 }, { name: 'b', durationSec: 2 }],
+      steps: [
+        { name: 'a', requests: 10, readFraction: 0.7 },
+        { name: 'b', durationSec: 2 },
+      ],
     });
     const [a, b] = resolveSteps(scenario);
     expect(a).toMatchObject({ name: 'a', requests: 10, readFraction: 0.7, connections: 50, ttl: null });
@@ -52,7 +55,13 @@ describe('scenario schema', () => {
   });
 
   it('names a bad field by its path and says what was expected', () => {
-    const bad = { name: 'x', steps: [{ name: 'ok', requests: 1 }, { name: 'bad', requests: 'many' }] };
+    const bad = {
+      name: 'x',
+      steps: [
+        { name: 'ok', requests: 1 },
+        { name: 'bad', requests: 'many' },
+      ],
+    };
     expect(() => parseOrThrow(ScenarioSchema, bad, 'scenarios/x.json')).toThrow(SchemaError);
     try {
       parseOrThrow(ScenarioSchema, bad, 'scenarios/x.json');
@@ -77,9 +86,7 @@ describe('scenario schema', () => {
 
   it('requires exactly one of requests or durationSec per step', () => {
     expect(ScenarioSchema.safeParse({ name: 'x', steps: [{ name: 'a' }] }).success).toBe(false);
-    expect(ScenarioSchema.safeParse({ name: 'x', steps: [{ name: 'a', requests: 1, durationSec: 1 }] }).success).toBe(
-      false,
-    );
+    expect(ScenarioSchema.safeParse({ name: 'x', steps: [{ name: 'a', requests: 1, durationSec: 1 }] }).success).toBe(false);
   });
 
   it('refuses an fd limit whose soft value exceeds the hard one', () => {
@@ -96,11 +103,23 @@ describe('scenario bounds: values that pass a type check but cannot work are ref
   const step = (extra: object) => ({ name: 'x', steps: [{ name: 'a', ...extra }] });
   it.each([
     ['a timeout past what a timer holds', { name: 'x', load: { timeoutMs: 3e9 }, steps: [{ name: 'a', requests: 10 }] }, /load.timeoutMs: at most 3600000 ms/],
-    ['a flush interval of months', { name: 'x', serverFlags: { flushIntervalMs: 1e10 }, steps: [{ name: 'a', requests: 10 }] }, /serverFlags.flushIntervalMs: at most 3600000 ms/],
+    [
+      'a flush interval of months',
+      { name: 'x', serverFlags: { flushIntervalMs: 1e10 }, steps: [{ name: 'a', requests: 10 }] },
+      /serverFlags.flushIntervalMs: at most 3600000 ms/,
+    ],
     ['a step that never ends', step({ requests: 1e12 }), /steps\[0\].requests: at most 100,000,000 requests/],
     ['a duration of years', step({ durationSec: 1e9 }), /steps\[0\].durationSec: at most 3600 s/],
-    ['a warm-up that never ends', { name: 'x', load: { warmupRequests: 1e12 }, steps: [{ name: 'a', requests: 10 }] }, /load.warmupRequests: at most 100,000,000 requests/],
-    ['a name that leaves results/', { name: '../../escaped', steps: [{ name: 'a', requests: 10 }] }, /name: letters, digits, dot, dash, underscore \(it names files\)/],
+    [
+      'a warm-up that never ends',
+      { name: 'x', load: { warmupRequests: 1e12 }, steps: [{ name: 'a', requests: 10 }] },
+      /load.warmupRequests: at most 100,000,000 requests/,
+    ],
+    [
+      'a name that leaves results/',
+      { name: '../../escaped', steps: [{ name: 'a', requests: 10 }] },
+      /name: letters, digits, dot, dash, underscore \(it names files\)/,
+    ],
   ])('%s', (_, input, message) => {
     expect(() => parseOrThrow(ScenarioSchema, input, 'x.json')).toThrow(message);
   });

@@ -224,7 +224,9 @@ fn is_json_content_type(value: &HeaderValue) -> bool {
         Some(semi) => &bytes[..semi],
         None => bytes,
     };
-    essence.trim_ascii().eq_ignore_ascii_case(b"application/json")
+    essence
+        .trim_ascii()
+        .eq_ignore_ascii_case(b"application/json")
 }
 
 /// The `{key}` of `/kv/{key}`: one path segment, strictly percent-decoded

@@ -8,15 +8,7 @@ import { createServer, IncomingMessage, type Server, ServerResponse } from 'node
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
-import {
-  findLoneSurrogate,
-  loneSurrogateIn,
-  MAX_VALUE_DEPTH,
-  nestedDeeperThan,
-  NO_TTL,
-  ttlSecondsToMs,
-  type Store,
-} from './store.js';
+import { findLoneSurrogate, loneSurrogateIn, MAX_VALUE_DEPTH, nestedDeeperThan, NO_TTL, ttlSecondsToMs, type Store } from './store.js';
 
 /** Largest accepted body; one byte more is 413. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -168,8 +160,7 @@ function sendBadRequest(res: Response, reason: string): void {
 function rawError(status: number, statusText: string, reason: string): string {
   const body = JSON.stringify({ error: reason });
   return (
-    `HTTP/1.1 ${status} ${statusText}\r\nContent-Type: application/json\r\n` +
-    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+    `HTTP/1.1 ${status} ${statusText}\r\nContent-Type: application/json\r\n` + `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
   );
 }
 const RAW_BAD_REQUEST = rawError(400, 'Bad Request', 'malformed HTTP request');
@@ -382,10 +373,7 @@ function onBodyData(this: KvRequest, chunk: Buffer): void {
 }
 
 function onBodyEnd(this: KvRequest): void {
-  const bytes =
-    this.bodyChunks !== null ? Buffer.concat(this.bodyChunks, this.bodySize)
-    : this.bodyFirst !== null ? this.bodyFirst
-    : Buffer.alloc(0);
+  const bytes = this.bodyChunks !== null ? Buffer.concat(this.bodyChunks, this.bodySize) : this.bodyFirst !== null ? this.bodyFirst : Buffer.alloc(0);
   this.bodyFirst = null;
   this.bodyChunks = null;
   // JSON text is UTF-8 (RFC 8259 §8.1); decoding would silently turn bad bytes into U+FFFD, rewriting the client's key.
@@ -452,9 +440,7 @@ export class KvApp {
       case '/healthz':
         return method === 'GET' || method === 'HEAD' ? send(res, HEALTHY) : send(res, NOT_ALLOWED_READ);
       case '/stats':
-        return method === 'GET' || method === 'HEAD' ?
-            sendJson(res, 200, JSON.stringify(this.store.stats()))
-          : send(res, NOT_ALLOWED_READ);
+        return method === 'GET' || method === 'HEAD' ? sendJson(res, 200, JSON.stringify(this.store.stats())) : send(res, NOT_ALLOWED_READ);
       default:
         return send(res, NOT_FOUND);
     }

@@ -82,19 +82,19 @@ export function decodeShard(name: string, data: Buffer): Array<[string, Entry]> 
   const out: Array<[string, Entry]> = [];
   for (const [key, raw] of members(name, json)) {
     if (
-      typeof raw !== 'object' || raw === null || Array.isArray(raw) || !Object.hasOwn(raw, 'value') ||
-      !Number.isFinite((raw as { timestamp?: unknown }).timestamp) || !Number.isFinite((raw as { ttl?: unknown }).ttl)
+      typeof raw !== 'object' ||
+      raw === null ||
+      Array.isArray(raw) ||
+      !Object.hasOwn(raw, 'value') ||
+      !Number.isFinite((raw as { timestamp?: unknown }).timestamp) ||
+      !Number.isFinite((raw as { ttl?: unknown }).ttl)
     ) {
-      throw new ShardFileError(
-        `${name}: bad entry ${JSON.stringify(key)}: expected {"value": V, "timestamp": number, "ttl": number}`,
-      );
+      throw new ShardFileError(`${name}: bad entry ${JSON.stringify(key)}: expected {"value": V, "timestamp": number, "ttl": number}`);
     }
     const fields = raw as { value: unknown; timestamp: number; ttl: number };
     if (nestedDeeperThan(fields.value, MAX_VALUE_DEPTH)) {
       // Another server may accept deeper values; this one could not serve or flush them (see MAX_VALUE_DEPTH).
-      throw new ShardFileError(
-        `${name}: the value of ${JSON.stringify(key)} is nested more than ${MAX_VALUE_DEPTH} levels deep`,
-      );
+      throw new ShardFileError(`${name}: the value of ${JSON.stringify(key)} is nested more than ${MAX_VALUE_DEPTH} levels deep`);
     }
     out.push([key, new Entry(JSON.stringify(fields.value), fields.timestamp, fields.ttl)]);
   }

@@ -25,9 +25,22 @@ describe('parseCli', () => {
   it('reads every flag, in both --flag value and --flag=value form', () => {
     expect(
       run([
-        '--host', '::1', '--port=0', '--shards', '1024', '--directory', '/tmp/x', '--load',
-        '--flush-interval', '50', '--cleanup-interval=25',
-        '--header-timeout', '2000', '--idle-timeout=3000', '--request-timeout', '4000',
+        '--host',
+        '::1',
+        '--port=0',
+        '--shards',
+        '1024',
+        '--directory',
+        '/tmp/x',
+        '--load',
+        '--flush-interval',
+        '50',
+        '--cleanup-interval=25',
+        '--header-timeout',
+        '2000',
+        '--idle-timeout=3000',
+        '--request-timeout',
+        '4000',
       ]),
     ).toEqual({
       host: '::1',

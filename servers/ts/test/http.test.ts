@@ -194,9 +194,7 @@ describe('POST /kv', () => {
   });
 
   it('answers 413 from the declared length, before the body is sent, and closes the connection', async () => {
-    const reply = await raw(
-      `POST /kv HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${MAX_BODY_BYTES + 1}\r\n\r\n`,
-    );
+    const reply = await raw(`POST /kv HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${MAX_BODY_BYTES + 1}\r\n\r\n`);
     expect(reply).toMatch(/^HTTP\/1\.1 413 /);
     expect(reply).toMatch(/\r\nConnection: close\r\n/i);
     expect(reply).toMatch(/\{"error":".*"\}$/);
@@ -204,8 +202,7 @@ describe('POST /kv', () => {
 
   it('answers 413 as soon as a chunked body passes 1 MiB, and keeps serving', async () => {
     const chunk = 'x'.repeat(64 * 1024);
-    let request =
-      'POST /kv HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n';
+    let request = 'POST /kv HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n';
     for (let sent = 0; sent <= MAX_BODY_BYTES; sent += chunk.length) {
       request += `${chunk.length.toString(16)}\r\n${chunk}\r\n`;
     }
@@ -379,9 +376,7 @@ describe('routing', () => {
 
   it('applies pipelined requests in order: a GET right behind a POST sees its write', async () => {
     const body = '{"key":"piped","value":"p"}';
-    const put =
-      'POST /kv HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
-      `Content-Length: ${body.length}\r\n\r\n${body}`;
+    const put = 'POST /kv HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' + `Content-Length: ${body.length}\r\n\r\n${body}`;
     const get = 'GET /kv/piped HTTP/1.1\r\nHost: x\r\n\r\n';
     const del = 'DELETE /kv/piped HTTP/1.1\r\nHost: x\r\n\r\n';
     const reply = await raw(put + get + put + put + get + del + get);
@@ -400,9 +395,7 @@ describe('routing', () => {
   it('survives a client that vanishes in the middle of a body', async () => {
     await new Promise<void>((resolve) => {
       const socket = connect(port, '127.0.0.1', () => {
-        socket.write(
-          'POST /kv HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ke',
-        );
+        socket.write('POST /kv HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"ke');
         setTimeout(() => {
           socket.resetAndDestroy();
           resolve();
@@ -415,8 +408,7 @@ describe('routing', () => {
 });
 
 describe('request heads the spec refuses though node:http takes them', () => {
-  const fields = (count: number) =>
-    `GET /healthz HTTP/1.1\r\nHost: x\r\n${Array.from({ length: count - 1 }, (_, i) => `X-${i}: v\r\n`).join('')}\r\n`;
+  const fields = (count: number) => `GET /healthz HTTP/1.1\r\nHost: x\r\n${Array.from({ length: count - 1 }, (_, i) => `X-${i}: v\r\n`).join('')}\r\n`;
   const target = (length: number) => `GET /healthz?p=${'a'.repeat(length - '/healthz?p='.length)} HTTP/1.1\r\nHost: x\r\n\r\n`;
 
   it.each([

@@ -31,7 +31,11 @@ describe('RateLimitedLogger', () => {
   it('passes a limited number of lines a second and reports how many it held back', () => {
     const lines: string[] = [];
     let now = 10_000;
-    const log = new RateLimitedLogger((l) => lines.push(l), 2, () => now);
+    const log = new RateLimitedLogger(
+      (l) => lines.push(l),
+      2,
+      () => now,
+    );
     for (let i = 0; i < 5; i++) log.write(`e${i}`);
     expect(lines).toEqual(['e0', 'e1']);
     now += 1000;

@@ -21,14 +21,23 @@ afterEach(async () => {
 
 function config(overrides: Partial<Config> = {}): Config {
   return {
-    host: '127.0.0.1', port: 0, shards: 5, directory: dir, load: false,
-    flushIntervalMs: 60_000, cleanupIntervalMs: 60_000, timeouts: DEFAULT_TIMEOUTS, ...overrides,
+    host: '127.0.0.1',
+    port: 0,
+    shards: 5,
+    directory: dir,
+    load: false,
+    flushIntervalMs: 60_000,
+    cleanupIntervalMs: 60_000,
+    timeouts: DEFAULT_TIMEOUTS,
+    ...overrides,
   };
 }
 
 function put(url: string, key: string, value: unknown): Promise<Response> {
   return fetch(`${url}/kv`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key, value }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ key, value }),
   });
 }
 
@@ -62,7 +71,8 @@ describe('start', () => {
     const running = await start(config({ flushIntervalMs: 20, cleanupIntervalMs: 20 }), () => undefined);
     try {
       await fetch(`${running.url}/kv`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ key: 'key-1', value: 1, ttl: 0.3 }),
       });
       // Polled rather than slept: on a busy machine an fsync can take longer than the interval.
@@ -117,19 +127,16 @@ function serve(args: string[]): { child: ChildProcess; exit: Promise<Exit>; url:
 }
 
 describe('dist/main.js', () => {
-  it.each(['SIGTERM', 'SIGINT'] as const)(
-    'prints one listening line, and on %s flushes and exits 0',
-    async (signal) => {
-      const server = serve(['--port', '0', '--directory', dir, '--flush-interval', '600000']);
-      const url = await server.url;
-      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect((await put(url, 'key-1', 'v')).status).toBe(201);
-      server.child.kill(signal);
-      const exit = await server.exit;
-      expect(exit).toEqual({ code: 0, stdout: `listening on ${url}\n`, stderr: '' });
-      expect(await readFile(join(dir, 'shard-3'), 'utf8')).toContain('"key-1":{"value":"v"');
-    },
-  );
+  it.each(['SIGTERM', 'SIGINT'] as const)('prints one listening line, and on %s flushes and exits 0', async (signal) => {
+    const server = serve(['--port', '0', '--directory', dir, '--flush-interval', '600000']);
+    const url = await server.url;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await put(url, 'key-1', 'v')).status).toBe(201);
+    server.child.kill(signal);
+    const exit = await server.exit;
+    expect(exit).toEqual({ code: 0, stdout: `listening on ${url}\n`, stderr: '' });
+    expect(await readFile(join(dir, 'shard-3'), 'utf8')).toContain('"key-1":{"value":"v"');
+  });
 
   it('prints usage for --help and exits 0', async () => {
     const exit = await run(['--help']);

@@ -5,9 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { md5Hex } from '../src/hash.js';
-import {
-  decodeShard, encodeShard, loadStore, Persister, ShardFileError, shardFileName, writeFileAtomic,
-} from '../src/persist.js';
+import { decodeShard, encodeShard, loadStore, Persister, ShardFileError, shardFileName, writeFileAtomic } from '../src/persist.js';
 import { Entry, NO_TTL, Store } from '../src/store.js';
 
 // node:fs/promises, passed through but watched: which calls the atomic write makes, in what order, and a way to make
@@ -53,7 +51,10 @@ afterEach(async () => {
 
 function emfile(path: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`EMFILE: too many open files, open '${path}'`), {
-    code: 'EMFILE', errno: -24, syscall: 'open', path,
+    code: 'EMFILE',
+    errno: -24,
+    syscall: 'open',
+    path,
   });
 }
 
@@ -67,9 +68,7 @@ describe('encodeShard', () => {
       ['key-1', new Entry(JSON.stringify({ a: [1, null] }), 1700000000000, NO_TTL)],
       ['é', new Entry(JSON.stringify('v'), 1700000000001, 1500)],
     ]);
-    const json =
-      '{"key-1":{"value":{"a":[1,null]},"timestamp":1700000000000,"ttl":-1},' +
-      '"é":{"value":"v","timestamp":1700000000001,"ttl":1500}}';
+    const json = '{"key-1":{"value":{"a":[1,null]},"timestamp":1700000000000,"ttl":-1},' + '"é":{"value":"v","timestamp":1700000000001,"ttl":1500}}';
     const text = encodeShard(entries).join('');
     expect(text).toBe(`${json}\n${md5Hex(Buffer.from(json, 'utf8'))}`);
     expect(text).toMatch(/\n[0-9a-f]{32}$/);
@@ -120,16 +119,16 @@ describe('decodeShard', () => {
   });
 
   it('refuses a file whose MD5 does not match, naming the file', () => {
-    const text = encodeShard(new Map([['k', new Entry(JSON.stringify(1), T0, NO_TTL)]])).join('').replace('"value":1', '"value":2');
+    const text = encodeShard(new Map([['k', new Entry(JSON.stringify(1), T0, NO_TTL)]]))
+      .join('')
+      .replace('"value":1', '"value":2');
     expect(() => decodeShard('/data/shard-3', Buffer.from(text))).toThrow(ShardFileError);
     expect(() => decodeShard('/data/shard-3', Buffer.from(text))).toThrow(/^\/data\/shard-3: MD5 mismatch/);
   });
 
   it('refuses a file whose JSON does not parse even though its MD5 matches, naming the file', () => {
     const json = '{"k":{"value":1,';
-    expect(() => decodeShard('/data/shard-1', Buffer.from(`${json}\n${md5Hex(json)}`))).toThrow(
-      /^\/data\/shard-1: bad JSON/,
-    );
+    expect(() => decodeShard('/data/shard-1', Buffer.from(`${json}\n${md5Hex(json)}`))).toThrow(/^\/data\/shard-1: bad JSON/);
   });
 
   const file = (json: string): string => `${json}\n${md5Hex(json)}`;

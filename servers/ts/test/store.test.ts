@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { shardIndex } from '../src/hash.js';
-import {
-  Entry,
-  findLoneSurrogate,
-  isExpired,
-  loneSurrogateIn,
-  MAX_VALUE_DEPTH,
-  nestedDeeperThan,
-  NO_TTL,
-  Store,
-  ttlSecondsToMs,
-} from '../src/store.js';
+import { Entry, findLoneSurrogate, isExpired, loneSurrogateIn, MAX_VALUE_DEPTH, nestedDeeperThan, NO_TTL, Store, ttlSecondsToMs } from '../src/store.js';
 
 const T0 = 1_700_000_000_000;
 

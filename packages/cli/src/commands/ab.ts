@@ -51,7 +51,11 @@ export async function abCommand(argv: string[]): Promise<number> {
     await run(['pnpm', 'install', '--frozen-lockfile', '--offline', '--silent'], worktree).catch(() =>
       run(['pnpm', 'install', '--frozen-lockfile', '--silent'], worktree),
     );
-    const names = values.servers?.split(',').map((s) => s.trim()).filter(Boolean) ?? loaded.scenario.servers;
+    const names =
+      values.servers
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean) ?? loaded.scenario.servers;
     const head = selectServers(await findServers(paths.servers), names);
     const base = await findServers(path.join(worktree, 'servers'));
     const pairs: Array<{ base: ServerDefinition; head: ServerDefinition }> = [];
@@ -65,7 +69,8 @@ export async function abCommand(argv: string[]): Promise<number> {
     }
     if (pairs.length === 0) throw new UsageError(`kvbench ab: no server exists in both ${values.base} and the working tree`);
     // Base then head for each server: the plan's server order is the A B A B interleaving.
-    const targetsOf = (built: boolean): Target[] => pairs.flatMap((p) => [new ManifestTarget(p.base, 'base', built), new ManifestTarget(p.head, 'head', built)]);
+    const targetsOf = (built: boolean): Target[] =>
+      pairs.flatMap((p) => [new ManifestTarget(p.base, 'base', built), new ManifestTarget(p.head, 'head', built)]);
     const labels = { baselineLabel: `base ${values.base} (${commit.slice(0, 12)})`, currentLabel: 'head (working tree)' };
     const measure = async (scenario: LoadedScenario, targets: Target[], runSeed: number | undefined) => {
       const { results, file } = await runScenario({

@@ -23,7 +23,10 @@ export async function reportCommand(argv: string[]): Promise<number> {
     const all: Array<{ file: string; results: Results }> = [];
     for (const file of files) all.push({ file, results: await readResults(file) });
     const kept = values.history ? await readHistory(path.resolve(values.history)) : emptyHistory();
-    const history = addToHistory(kept, all.map(({ results }) => historyEntry(results)));
+    const history = addToHistory(
+      kept,
+      all.map(({ results }) => historyEntry(results)),
+    );
     const page = await writeIndexReport(all, reportsDir, { history: history.entries });
     process.stdout.write(`index: ${path.relative(process.cwd(), page) || page}\n`);
     if (positionals.length === 0) return 0;

@@ -98,7 +98,11 @@ async function chooseTargets(
   const build = !values['no-build'];
   const foreign = (await Promise.all((values.manifest ?? []).map((file) => loadManifest(file)))).flat();
   if (foreign.length > 0 && !values.servers) return foreign.map((def) => new ManifestTarget(def, undefined, !build));
-  const names = values.servers?.split(',').map((s) => s.trim()).filter(Boolean) ?? scenarioServers;
+  const names =
+    values.servers
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) ?? scenarioServers;
   const all = await findServers(serversDir);
   try {
     return [...selectServers(all, names), ...foreign].map((def) => new ManifestTarget(def, undefined, !build));

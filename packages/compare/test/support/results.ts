@@ -74,10 +74,7 @@ export function runOf(f: RunFigures): Run {
       cpu: null,
     },
     serverProcess: {
-      cpu:
-        cpuMs === null
-          ? null
-          : { userMs: cpuMs, sysMs: 0, coresBusy: cpuMs / durationMs, usPerRequest: f.cpuUsPerRequest! },
+      cpu: cpuMs === null ? null : { userMs: cpuMs, sysMs: 0, coresBusy: cpuMs / durationMs, usPerRequest: f.cpuUsPerRequest! },
       peakRssBytes: f.peakRssBytes,
       peakFds: 30,
       nofile: null,
@@ -130,7 +127,7 @@ export function resultsOf(runs: Run[], options: ResultsOptions = {}): Results {
       gitDirty: false,
       runnerNofile: { soft: 1024, hard: 1024 },
       serverNofile: null,
-      pinning: { mode: "off" },
+      pinning: { mode: 'off' },
       seed: 1,
       loadGenerators: {},
       toolchains: {},

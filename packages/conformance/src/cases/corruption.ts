@@ -50,7 +50,15 @@ export const corruptionCases: CaseGroup = {
     // The spec's 32 lowercase hex characters: one answer in every server (Rust once accepted either case).
     refusal('the right MD5, in upper case', (bytes) => {
       const newline = bytes.lastIndexOf(0x0a);
-      return Buffer.concat([bytes.subarray(0, newline + 1), Buffer.from(bytes.subarray(newline + 1).toString('latin1').toUpperCase())]);
+      return Buffer.concat([
+        bytes.subarray(0, newline + 1),
+        Buffer.from(
+          bytes
+            .subarray(newline + 1)
+            .toString('latin1')
+            .toUpperCase(),
+        ),
+      ]);
     }),
     refusal('JSON that does not parse, with a matching MD5', () => {
       const json = '{"key-0": {"value": "value-of-0", "timestamp": 1, "ttl": -1},';

@@ -88,11 +88,33 @@ const nestedText = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels
 const mixedText = (levels: number) => JSON.stringify(nested(levels));
 
 export const EDGE_WRITES: EdgeWrite[] = [
-  { label: `a value nested ${MAX_VALUE_DEPTH} levels deep`, expect: 'accept', body: `{"key":"deep-512","value":${nestedText(MAX_VALUE_DEPTH)}}`, key: 'deep-512', value: nestedText(MAX_VALUE_DEPTH) },
-  { label: `a value nested ${MAX_VALUE_DEPTH} levels deep, objects and arrays`, expect: 'accept', body: `{"key":"mixed-512","value":${mixedText(MAX_VALUE_DEPTH)}}`, key: 'mixed-512', value: mixedText(MAX_VALUE_DEPTH) },
-  { label: 'surrogate pairs written as escapes, in the key and a nested string', expect: 'accept', body: '{"key":"pair-\\ud83d\\ude00","value":{"a":["x \\ud83d\\ude00"]}}', key: 'pair-😀', value: '{"a":["x 😀"]}' },
+  {
+    label: `a value nested ${MAX_VALUE_DEPTH} levels deep`,
+    expect: 'accept',
+    body: `{"key":"deep-512","value":${nestedText(MAX_VALUE_DEPTH)}}`,
+    key: 'deep-512',
+    value: nestedText(MAX_VALUE_DEPTH),
+  },
+  {
+    label: `a value nested ${MAX_VALUE_DEPTH} levels deep, objects and arrays`,
+    expect: 'accept',
+    body: `{"key":"mixed-512","value":${mixedText(MAX_VALUE_DEPTH)}}`,
+    key: 'mixed-512',
+    value: mixedText(MAX_VALUE_DEPTH),
+  },
+  {
+    label: 'surrogate pairs written as escapes, in the key and a nested string',
+    expect: 'accept',
+    body: '{"key":"pair-\\ud83d\\ude00","value":{"a":["x \\ud83d\\ude00"]}}',
+    key: 'pair-😀',
+    value: '{"a":["x 😀"]}',
+  },
   { label: `a value nested ${MAX_VALUE_DEPTH + 1} levels deep`, expect: 'refuse', body: `{"key":"deep-513","value":${nestedText(MAX_VALUE_DEPTH + 1)}}` },
-  { label: `a value nested ${MAX_VALUE_DEPTH + 1} levels deep, objects and arrays`, expect: 'refuse', body: `{"key":"mixed-513","value":${mixedText(MAX_VALUE_DEPTH + 1)}}` },
+  {
+    label: `a value nested ${MAX_VALUE_DEPTH + 1} levels deep, objects and arrays`,
+    expect: 'refuse',
+    body: `{"key":"mixed-513","value":${mixedText(MAX_VALUE_DEPTH + 1)}}`,
+  },
   { label: 'a value nested 1000 levels deep', expect: 'refuse', body: `{"key":"deep-1000","value":${nestedText(1000)}}` },
   { label: 'a value nested 100 000 levels deep', expect: 'refuse', body: `{"key":"deep-100000","value":${nestedText(100_000)}}` },
   { label: 'a key with a lone high surrogate escape', expect: 'refuse', body: '{"key":"lone-\\ud800","value":1}' },

@@ -133,7 +133,11 @@ export const faultCases: CaseGroup = {
             // Older data: what an earlier restart served must still be served (a seeded sample keeps this short).
             const sample = Array.from({ length: Math.min(300, survivors.length) }, () => survivors[rng.below(survivors.length)]!);
             const gone = await missingOf(sut, sample);
-            assert.deepStrictEqual(gone.map((w) => w.key), [], `kill -9 iteration ${i}: keys served after an earlier restart are gone`);
+            assert.deepStrictEqual(
+              gone.map((w) => w.key),
+              [],
+              `kill -9 iteration ${i}: keys served after an earlier restart are gone`,
+            );
           }
           const writes = steadyWrites(sut, `k9-${i}`);
           const killAfterMs = 300 + Math.floor(rng.unit() * 1000);
@@ -149,10 +153,19 @@ export const faultCases: CaseGroup = {
           await sut.start({ flushInterval: KILL_FLUSH_MS, shards: KILL_SHARDS, load: true });
           const lost = await missingOf(sut, writes.acked);
           const lostFromDisk = lost.filter((w) => onDisk.get(w.key)?.value === w.value);
-          assert.deepStrictEqual(lostFromDisk.map((w) => w.key).slice(0, 10), [], `kill -9 iteration ${i}: keys in the shard files on disk are not served after --load`);
+          assert.deepStrictEqual(
+            lostFromDisk.map((w) => w.key).slice(0, 10),
+            [],
+            `kill -9 iteration ${i}: keys in the shard files on disk are not served after --load`,
+          );
           const beforeFlush = lost.filter((w) => w.at < (flushedAt.get(shardOf(w.key, KILL_SHARDS)) ?? 0) - SNAPSHOT_TO_WRITE_MS);
           assert.deepStrictEqual(
-            beforeFlush.slice(0, 5).map((w) => `${w.key} (acknowledged ${(flushedAt.get(shardOf(w.key, KILL_SHARDS)) ?? 0) - w.at} ms before shard-${shardOf(w.key, KILL_SHARDS)} was last written)`),
+            beforeFlush
+              .slice(0, 5)
+              .map(
+                (w) =>
+                  `${w.key} (acknowledged ${(flushedAt.get(shardOf(w.key, KILL_SHARDS)) ?? 0) - w.at} ms before shard-${shardOf(w.key, KILL_SHARDS)} was last written)`,
+              ),
             [],
             `kill -9 iteration ${i}: writes acknowledged before the last completed flush of their shard are lost`,
           );
@@ -170,7 +183,9 @@ export const faultCases: CaseGroup = {
           await sut.kill();
         }
         // The figures the issue asks for, from the test itself.
-        console.log(`[${sut.name}] kill -9 loop: ${KILL_ITERATIONS} iterations (seed ${KILL_SEED}), ${total} acknowledged writes, max loss window ${maxWindow} ms (bound ${bound} ms), max writes lost in one kill ${maxLost}`);
+        console.log(
+          `[${sut.name}] kill -9 loop: ${KILL_ITERATIONS} iterations (seed ${KILL_SEED}), ${total} acknowledged writes, max loss window ${maxWindow} ms (bound ${bound} ms), max writes lost in one kill ${maxLost}`,
+        );
       },
     },
     {
@@ -190,13 +205,20 @@ export const faultCases: CaseGroup = {
           const stop = sut.stop('SIGTERM');
           const [result] = await Promise.all([stop, writes.done()]);
           assert.deepStrictEqual(writes.errors.slice(0, 5), [], `SIGTERM iteration ${i}: writes failed before the signal`);
-          assert.ok(!result.hung && result.code === 0, `SIGTERM iteration ${i}: expected a flush and exit 0, got ${result.hung ? 'a hang' : `code ${result.code} signal ${result.signal}`}${sut.stderrTail()}`);
+          assert.ok(
+            !result.hung && result.code === 0,
+            `SIGTERM iteration ${i}: expected a flush and exit 0, got ${result.hung ? 'a hang' : `code ${result.code} signal ${result.signal}`}${sut.stderrTail()}`,
+          );
           afterSignal += writes.acked.filter((w) => w.at >= signalledAt).length;
           all.push(...writes.acked);
         }
         await sut.start({ flushInterval: 60_000, load: true });
         const lost = await missingOf(sut, all);
-        assert.deepStrictEqual(lost.map((w) => w.key).slice(0, 10), [], `SIGTERM under load: ${lost.length} of ${all.length} acknowledged writes missing after --load`);
+        assert.deepStrictEqual(
+          lost.map((w) => w.key).slice(0, 10),
+          [],
+          `SIGTERM under load: ${lost.length} of ${all.length} acknowledged writes missing after --load`,
+        );
         console.log(`[${sut.name}] SIGTERM under load: 3 stops, ${all.length} acknowledged writes (${afterSignal} answered after the signal), 0 lost`);
       },
     },
@@ -221,7 +243,10 @@ export const faultCases: CaseGroup = {
 
           for (let i = 0; i < 300; i++) await put(sut, `overflow-${i}`, value(i));
           const said = await eventually(5_000, async () => sut.process.recentStderr().some((line) => DISK_FULL.test(line)));
-          assert.ok(said, `no stderr line about the full disk (ENOSPC / "no space") within 5 s of writing 3 MB to a 2 MiB disk; stderr:${sut.stderrTail() || ' (empty)'}`);
+          assert.ok(
+            said,
+            `no stderr line about the full disk (ENOSPC / "no space") within 5 s of writing 3 MB to a 2 MiB disk; stderr:${sut.stderrTail() || ' (empty)'}`,
+          );
           await expectServing(sut, 'on a full disk');
           await expectValue(sut, 'overflow-299', value(299), 'GET of a value that could not be flushed');
 
@@ -239,7 +264,11 @@ export const faultCases: CaseGroup = {
           // A clean stop cannot flush what does not fit: it must not claim success (exit 0).
           const stop = await sut.stop('SIGTERM');
           assert.ok(!stop.hung, `did not exit within 10 s of SIGTERM on a full disk${sut.stderrTail()}`);
-          assert.notEqual(stop.code, 0, `SIGTERM on a full disk exited 0 although its final flush cannot have written the 300 values that did not fit${sut.stderrTail()}`);
+          assert.notEqual(
+            stop.code,
+            0,
+            `SIGTERM on a full disk exited 0 although its final flush cannot have written the 300 values that did not fit${sut.stderrTail()}`,
+          );
 
           // Loadable: a fresh start reads the files and serves every value that was flushed before the disk filled.
           await sut.start({ flushInterval: 60_000, directory, load: true });

@@ -187,7 +187,13 @@ export const httpApi: CaseGroup = {
     {
       name: 'Content-Type application/json is accepted with any parameters and in any letter case',
       async run(sut) {
-        const types = ['application/json; charset=utf-8', 'application/json;charset=UTF-8', 'Application/JSON', 'application/json ; charset', 'application/json; =broken; x="y"'];
+        const types = [
+          'application/json; charset=utf-8',
+          'application/json;charset=UTF-8',
+          'Application/JSON',
+          'application/json ; charset',
+          'application/json; =broken; x="y"',
+        ];
         for (const [i, type] of types.entries()) {
           const key = `api-type-ok-${i}`;
           expectCreated(await sut.post({ key, value: i }, { headers: { 'Content-Type': type } }), `POST with Content-Type ${type}`);

@@ -162,7 +162,10 @@ export const limitCases: CaseGroup = {
         let crowd: Held[] = [];
         try {
           idle.socket.write(GET_HEALTHZ);
-          assert.ok(await idle.answered(1, 5_000), `the keep-alive connection's first GET /healthz was not answered: ${JSON.stringify(idle.received.toString('latin1'))}`);
+          assert.ok(
+            await idle.answered(1, 5_000),
+            `the keep-alive connection's first GET /healthz was not answered: ${JSON.stringify(idle.received.toString('latin1'))}`,
+          );
           const since = Date.now();
           // The first twenty are accepted at once (the server has descriptors left); they are the ones timed.
           for (let i = 0; i < 20; i++) watched.push(await Held.open(sut.url));
@@ -179,9 +182,16 @@ export const limitCases: CaseGroup = {
           expectClosedAt(watched, HEADER_TIMEOUT_MS, opened, 'connections sending their headers a byte every 0.5 s (seconds from the connect)');
 
           // Past the header timeout since it went idle, the keep-alive connection still serves: idle is not slow.
-          assert.equal(idle.closedAt, null, `the idle keep-alive connection was closed after ${(idle.openMs() / 1000).toFixed(1)} s, with the slow ones: a server that times the wait for the next request by the header timeout`);
+          assert.equal(
+            idle.closedAt,
+            null,
+            `the idle keep-alive connection was closed after ${(idle.openMs() / 1000).toFixed(1)} s, with the slow ones: a server that times the wait for the next request by the header timeout`,
+          );
           idle.socket.write(GET_HEALTHZ);
-          assert.ok(await idle.answered(2, 5_000), `the idle keep-alive connection did not answer its second GET /healthz: ${JSON.stringify(idle.received.toString('latin1').slice(-300))}`);
+          assert.ok(
+            await idle.answered(2, 5_000),
+            `the idle keep-alive connection did not answer its second GET /healthz: ${JSON.stringify(idle.received.toString('latin1').slice(-300))}`,
+          );
           assert.deepStrictEqual(idle.answers(), [200, 200], 'the idle keep-alive connection');
         } finally {
           release([idle], watched, crowd);
@@ -205,7 +215,10 @@ export const limitCases: CaseGroup = {
           // as descriptors come free), or were reset.
           await sleep(idleMs / 4);
           const idle = crowd.filter((h) => h.answeredAt !== null && h.closedAt === null);
-          assert.ok(idle.length >= 40, `only ${idle.length} of ${CROWD} connections were answered and kept alive within ${idleMs / 4000} s; the case needs the server to hold some idle`);
+          assert.ok(
+            idle.length >= 40,
+            `only ${idle.length} of ${CROWD} connections were answered and kept alive within ${idleMs / 4000} s; the case needs the server to hold some idle`,
+          );
           const since = Math.max(...idle.map(firstAnswer));
 
           const answeredAfter = await freshAnswer(sut.url, since, idleMs + LATE_MS + 3_000);
@@ -219,9 +232,16 @@ export const limitCases: CaseGroup = {
           // The busy one has outlived two idle timeouts, with a request every 0.4 s.
           await sleep(2 * idleMs - busy.openMs());
           const answers = busy.answers();
-          assert.equal(busy.closedAt, null, `the busy keep-alive connection (a request every 0.4 s) was closed after ${(busy.openMs() / 1000).toFixed(1)} s: the idle timeout must count from the last answer`);
+          assert.equal(
+            busy.closedAt,
+            null,
+            `the busy keep-alive connection (a request every 0.4 s) was closed after ${(busy.openMs() / 1000).toFixed(1)} s: the idle timeout must count from the last answer`,
+          );
           const asked = Math.floor(busy.openMs() / 400);
-          assert.ok(answers.length >= asked - 2 && answers.every((s) => s === 200), `the busy keep-alive connection got ${answers.length} answers to about ${asked} requests (${answers.join(', ')})`);
+          assert.ok(
+            answers.length >= asked - 2 && answers.every((s) => s === 200),
+            `the busy keep-alive connection got ${answers.length} answers to about ${asked} requests (${answers.join(', ')})`,
+          );
         } finally {
           release([busy], crowd);
         }
@@ -234,8 +254,7 @@ export const limitCases: CaseGroup = {
       async run(sut: ServerUnderTest) {
         const requestMs = 2_000;
         await sut.start({ requestTimeout: requestMs });
-        const postHead = (body: string) =>
-          `POST /kv HTTP/1.1\r\n${HOST}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+        const postHead = (body: string) => `POST /kv HTTP/1.1\r\n${HOST}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
         const slowBody = `{"key": "slow-body", "value": "${'x'.repeat(100)}"}`;
         const timelyBody = `{"key": "timely-body", "value": 1}`;
         const [slow, timely] = [await Held.open(sut.url), await Held.open(sut.url)];
@@ -247,8 +266,14 @@ export const limitCases: CaseGroup = {
           await allClosed([slow], slow.openedAt, requestMs + LATE_MS + 500);
           expectClosedAt([slow], requestMs, opened, 'a POST whose body came a byte every 0.1 s');
           const answers = slow.answers();
-          assert.ok(answers.every((s) => s === 408), `the cut-off POST may get a 408 before the close, got ${answers.join(', ')}: ${JSON.stringify(slow.received.toString('latin1').slice(0, 300))}`);
-          assert.ok(await timely.answered(1, 5_000), `the POST whose body took about 1 s was not answered: ${JSON.stringify(timely.received.toString('latin1'))}`);
+          assert.ok(
+            answers.every((s) => s === 408),
+            `the cut-off POST may get a 408 before the close, got ${answers.join(', ')}: ${JSON.stringify(slow.received.toString('latin1').slice(0, 300))}`,
+          );
+          assert.ok(
+            await timely.answered(1, 5_000),
+            `the POST whose body took about 1 s was not answered: ${JSON.stringify(timely.received.toString('latin1'))}`,
+          );
           assert.deepStrictEqual(timely.answers(), [201], 'the POST whose body took about 1 s');
           assert.equal((await sut.get('slow-body')).status, 404, 'GET of the key whose body was cut off');
         } finally {

@@ -67,7 +67,8 @@ interface Malformed {
 
 /** No key the server holds starts with `prefix` (a key it decoded leniently would, with U+FFFD after it). */
 async function expectMissingLike(sut: ServerUnderTest, prefix: string): Promise<void> {
-  for (const key of [prefix, `${prefix}\ufffd\ufffd\ufffd`, `${prefix}\ufffd`]) await expectMissing(sut, key, `GET ${JSON.stringify(key)} after a body that is not UTF-8`);
+  for (const key of [prefix, `${prefix}\ufffd\ufffd\ufffd`, `${prefix}\ufffd`])
+    await expectMissing(sut, key, `GET ${JSON.stringify(key)} after a body that is not UTF-8`);
 }
 
 const deep = (levels: number) => `{"key": "deep", "value": ${'['.repeat(levels)}${']'.repeat(levels)}}`;
@@ -120,7 +121,10 @@ export const MALFORMED: Malformed[] = [
         because:
           'net/http reads the body by Transfer-Encoding and drops the Content-Length before any handler runs, so no handler can tell this request from a plain chunked one; the Go server closes the connection after every chunked request instead',
       },
-      rust: { expect: 201, because: 'hyper reads the body by Transfer-Encoding, drops the Content-Length before the service sees it, and closes the connection itself' },
+      rust: {
+        expect: 201,
+        because: 'hyper reads the body by Transfer-Encoding, drops the Content-Length before the service sees it, and closes the connection itself',
+      },
     },
   },
   {
@@ -267,7 +271,11 @@ function judge(outcome: RawOutcome, m: Malformed, server: string): void {
   assert.equal(outcome.status, expect, `${what}: expected ${expect}, got ${got}`);
   if (expect >= 400) {
     const body = outcome.response.slice(outcome.response.indexOf('\r\n\r\n') + 4);
-    assert.match(outcome.response, /\r\ncontent-type:\s*application\/json/i, `${what}: the ${expect} answer is not application/json: ${JSON.stringify(outcome.response.slice(0, 300))}`);
+    assert.match(
+      outcome.response,
+      /\r\ncontent-type:\s*application\/json/i,
+      `${what}: the ${expect} answer is not application/json: ${JSON.stringify(outcome.response.slice(0, 300))}`,
+    );
     assert.ok(/^\{"error":\s*"/.test(body.trim()), `${what}: the ${expect} body is not {"error": …}: ${JSON.stringify(body.slice(0, 200))}`);
   }
   if (m.closes) {
@@ -282,7 +290,9 @@ function describeAnswer(m: Malformed): string {
   const answer = m.expect === 'reject' ? 'a 4xx or a closed connection' : String(m.expect);
   const also = m.alsoOk ? ` (or ${m.alsoOk.join('/')})` : '';
   const closes = m.closes ? ', then the connection closed' : '';
-  const servers = Object.entries(m.servers ?? {}).map(([name, d]) => `; ${name}: ${d.expect}`).join('');
+  const servers = Object.entries(m.servers ?? {})
+    .map(([name, d]) => `; ${name}: ${d.expect}`)
+    .join('');
   return `${answer}${also}${closes}${servers}`;
 }
 
@@ -311,7 +321,11 @@ export const malformedCases: CaseGroup = {
       name: 'the server is still the same process after all of them, serving, with consistent /stats',
       async run(sut) {
         await sleep(300);
-        assert.equal(sut.starts, 1, `the server died during the malformed requests and had to be started ${sut.starts - 1} more time(s); see the first failing case above`);
+        assert.equal(
+          sut.starts,
+          1,
+          `the server died during the malformed requests and had to be started ${sut.starts - 1} more time(s); see the first failing case above`,
+        );
         await expectServing(sut, 'after every malformed request');
         await stats(sut);
       },

@@ -48,7 +48,10 @@ export const persistenceCases: CaseGroup = {
           assert.deepStrictEqual(entry.value, value, `the value of ${JSON.stringify(key)} on disk`);
           const ttlMs = ttl === undefined || ttl === null ? -1 : ttl * 1000;
           assert.equal(entry.ttl, ttlMs, `the ttl (ms) of ${JSON.stringify(key)} on disk, written with ttl ${ttl}`);
-          assert.ok(entry.timestamp >= before - 1000 && entry.timestamp <= after + 1000, `timestamp ${entry.timestamp} of ${JSON.stringify(key)} is not the write time in ms since the epoch (${before}…${after})`);
+          assert.ok(
+            entry.timestamp >= before - 1000 && entry.timestamp <= after + 1000,
+            `timestamp ${entry.timestamp} of ${JSON.stringify(key)} is not the write time in ms since the epoch (${before}…${after})`,
+          );
         }
         await sut.stopCleanly();
         await expectOnlyShardFiles(sut.dataDir, 5, 'after a clean stop');
@@ -66,7 +69,12 @@ export const persistenceCases: CaseGroup = {
         await sut.kill();
         const onDisk = (await readStore(sut.dataDir)).get('counter')?.value;
         await restartLoaded(sut);
-        await expectValue(sut, 'counter', 22, `GET after kill -9 and --load (the shard file holds ${JSON.stringify(onDisk)}; a flush only on a change of size is the blog's bug)`);
+        await expectValue(
+          sut,
+          'counter',
+          22,
+          `GET after kill -9 and --load (the shard file holds ${JSON.stringify(onDisk)}; a flush only on a change of size is the blog's bug)`,
+        );
         await expectValue(sut, 'other', 'unchanged');
       },
     },

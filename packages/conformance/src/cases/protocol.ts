@@ -15,7 +15,11 @@ function collect(socket: net.Socket, count: number, timeoutMs = 5_000): Promise<
     const done = () => {
       clearTimeout(timer);
       socket.off('data', onData);
-      resolve(allResponses(received, true).filter((r) => r.complete).map((r) => r.status));
+      resolve(
+        allResponses(received, true)
+          .filter((r) => r.complete)
+          .map((r) => r.status),
+      );
     };
     const onData = (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
@@ -75,7 +79,11 @@ export const protocolCases: CaseGroup = {
             `GET /kv/pipelined HTTP/1.1\r\n${HOST}\r\n\r\n`,
           { responses: 5 },
         );
-        assert.deepStrictEqual(outcome.statuses, [200, 201, 200, 204, 404], `statuses of 5 pipelined requests; received ${JSON.stringify(outcome.response.slice(0, 600))}`);
+        assert.deepStrictEqual(
+          outcome.statuses,
+          [200, 201, 200, 204, 404],
+          `statuses of 5 pipelined requests; received ${JSON.stringify(outcome.response.slice(0, 600))}`,
+        );
       },
     },
     {

@@ -24,12 +24,20 @@ async function reshard(sut: ServerUnderTest, from: number, to: number): Promise<
   assert.equal((await shardFileIndexes(sut.dataDir)).length, from, `setup: ${KEYS.length} keys should fill all ${from} shards`);
 
   await sut.start({ shards: to, load: true, ...FAST_TIMERS });
-  for (const key of KEYS) await expectValue(sut, key, { key, n: key.length }, `GET ${JSON.stringify(key)} after writing with ${from} shards and loading with ${to}`);
-  assert.deepStrictEqual(await stats(sut), { keys: KEYS.length, shards: shardCounts(KEYS, to) }, `/stats after loading a ${from}-shard store with --shards ${to}`);
+  for (const key of KEYS)
+    await expectValue(sut, key, { key, n: key.length }, `GET ${JSON.stringify(key)} after writing with ${from} shards and loading with ${to}`);
+  assert.deepStrictEqual(
+    await stats(sut),
+    { keys: KEYS.length, shards: shardCounts(KEYS, to) },
+    `/stats after loading a ${from}-shard store with --shards ${to}`,
+  );
 
   const all = Array.from({ length: to }, (_, i) => i);
   const settled = await eventually(3_000, async () => JSON.stringify(await shardFileIndexes(sut.dataDir)) === JSON.stringify(all));
-  assert.ok(settled, `3 s after loading with --shards ${to}, the directory holds shard files ${JSON.stringify(await shardFileIndexes(sut.dataDir))}, expected exactly 0 … ${to - 1} (every shard counts as changed after a load; files at or beyond the count are removed)`);
+  assert.ok(
+    settled,
+    `3 s after loading with --shards ${to}, the directory holds shard files ${JSON.stringify(await shardFileIndexes(sut.dataDir))}, expected exactly 0 … ${to - 1} (every shard counts as changed after a load; files at or beyond the count are removed)`,
+  );
   await sut.stopCleanly();
   for (const shard of await readShards(sut.dataDir)) {
     const expected = KEYS.filter((key) => shardOf(key, to) === shard.index).sort();

@@ -34,11 +34,21 @@ function json(status: string, body: string): Pick<Golden, 'status' | 'headers' |
 }
 
 export const GOLDEN: Golden[] = [
-  { what: 'POST 201', request: post('{"key": "golden", "value": {"a": [1, "x"]}, "ttl": 60}'), status: 'HTTP/1.1 201 Created', headers: ['content-length: 0'], body: '' },
+  {
+    what: 'POST 201',
+    request: post('{"key": "golden", "value": {"a": [1, "x"]}, "ttl": 60}'),
+    status: 'HTTP/1.1 201 Created',
+    headers: ['content-length: 0'],
+    body: '',
+  },
   { what: 'GET hit', request: get('/kv/golden'), ...json('HTTP/1.1 200 OK', '{"value":{"a":[1,"x"]}}') },
   { what: 'GET miss', request: get('/kv/golden-missing'), ...json('HTTP/1.1 404 Not Found', '{"error":"key not found"}') },
   { what: 'POST 400', request: post('[1]'), ...json('HTTP/1.1 400 Bad Request', '{"error":"body must be a JSON object"}') },
-  { what: 'POST 415', request: post('{"key": "golden-415", "value": 1}', 'text/plain'), ...json('HTTP/1.1 415 Unsupported Media Type', '{"error":"Content-Type must be application/json"}') },
+  {
+    what: 'POST 415',
+    request: post('{"key": "golden-415", "value": 1}', 'text/plain'),
+    ...json('HTTP/1.1 415 Unsupported Media Type', '{"error":"Content-Type must be application/json"}'),
+  },
   { what: 'DELETE 204', request: `DELETE /kv/golden HTTP/1.1\r\n${HOST}\r\n\r\n`, status: 'HTTP/1.1 204 No Content', headers: [], body: '' },
   { what: 'GET /healthz', request: get('/healthz'), ...json('HTTP/1.1 200 OK', '{"status":"ok"}') },
 ];
@@ -66,7 +76,10 @@ export function splitAnswers(text: string): Answer[] {
     const bodyStart = end + 4;
     answers.push({
       status: status!,
-      headers: fields.filter(([name]) => name !== 'date').map(([name, value]) => `${name}: ${value}`).sort(),
+      headers: fields
+        .filter(([name]) => name !== 'date')
+        .map(([name, value]) => `${name}: ${value}`)
+        .sort(),
       dates: fields.filter(([name]) => name === 'date').length,
       body: rest.slice(bodyStart, bodyStart + length),
     });
@@ -78,7 +91,11 @@ export function splitAnswers(text: string): Answer[] {
 async function sameBytes(sut: ServerUnderTest): Promise<void> {
   // One keep-alive connection, as a benchmark's client uses: each answer must leave it open for the next.
   const outcome = await sut.raw(GOLDEN.map((g) => g.request).join(''), { responses: GOLDEN.length, timeoutMs: 5_000 });
-  assert.equal(outcome.statuses.length, GOLDEN.length, `expected ${GOLDEN.length} answers on one connection, got ${outcome.statuses.length}: ${JSON.stringify(outcome.response.slice(0, 600))}`);
+  assert.equal(
+    outcome.statuses.length,
+    GOLDEN.length,
+    `expected ${GOLDEN.length} answers on one connection, got ${outcome.statuses.length}: ${JSON.stringify(outcome.response.slice(0, 600))}`,
+  );
   const answers = splitAnswers(outcome.response);
   const wrong: string[] = [];
   for (const [i, golden] of GOLDEN.entries()) {

@@ -79,7 +79,10 @@ export const valueCases: CaseGroup = {
       async run(sut) {
         const arrays = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
         const mixed = (depth: number) => JSON.stringify(nested(depth));
-        for (const [shape, text] of [['arrays', arrays], ['mixed', mixed]] as const) {
+        for (const [shape, text] of [
+          ['arrays', arrays],
+          ['mixed', mixed],
+        ] as const) {
           const key = `deep-${shape}`;
           const ok = await sut.post(`{"key":"${key}","value":${text(MAX_VALUE_DEPTH)}}`);
           expectStatus(ok, 201, `POST of a value of ${shape} nested ${MAX_VALUE_DEPTH} levels deep`);

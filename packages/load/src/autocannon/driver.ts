@@ -73,10 +73,7 @@ async function runAutocannon(request: LoadRequest): Promise<LoadOutcome> {
   if (request.signal?.aborted) return partial(true);
 
   const job: WorkerJob = { url: url.origin, step: request.step, seed: request.seed };
-  const argv = pinned(
-    [process.execPath, '--import', pathToFileURL(require.resolve('tsx')).href, WORKER, JSON.stringify(job)],
-    request.cpus,
-  );
+  const argv = pinned([process.execPath, '--import', pathToFileURL(require.resolve('tsx')).href, WORKER, JSON.stringify(job)], request.cpus);
   const child = spawn(argv[0]!, argv.slice(1), {
     cwd: fileURLToPath(new URL('.', import.meta.url)),
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -232,7 +232,9 @@ function main(): void {
     const mismatch = accountingError(outcome);
     if (mismatch) notes.push(`kvbench bug: ${mismatch}`);
     if (socketErrors > failures.connectionErrors + failures.clientOpenFileErrors) {
-      notes.push(`${socketErrors} socket errors, of which ${failures.connectionErrors + failures.clientOpenFileErrors} lost a request (the rest were failed reconnects with nothing in flight)`);
+      notes.push(
+        `${socketErrors} socket errors, of which ${failures.connectionErrors + failures.clientOpenFileErrors} lost a request (the rest were failed reconnects with nothing in flight)`,
+      );
     }
     send(
       {

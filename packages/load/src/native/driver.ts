@@ -81,9 +81,7 @@ function nativeTraffic(spec: TrafficSpec, seed: number): NativeJob['traffic'] {
     keyJsonPrefix: keyJsonPrefix(spec.keys.prefix),
     keyPathPrefix: keyPathPrefix(spec.keys.prefix),
     values:
-      spec.values.kind === 'int'
-        ? { kind: 'int', min: spec.values.min, max: spec.values.max }
-        : { kind: 'string', base: valueBase(seed, spec.values.bytes) },
+      spec.values.kind === 'int' ? { kind: 'int', min: spec.values.min, max: spec.values.max } : { kind: 'string', base: valueBase(seed, spec.values.bytes) },
     ttl: spec.ttl,
   };
 }
@@ -198,7 +196,9 @@ function outcomeOf(done: NativeDone, generator: LoadOutcome['generator'], timeli
     notes.push(`first connection error: ${done.firstError}`);
   }
   if (done.dropped > 0) {
-    notes.push(`${done.dropped} of ${done.offered} offered requests were never sent: all ${job.connections} connections were still busy when the schedule ended`);
+    notes.push(
+      `${done.dropped} of ${done.offered} offered requests were never sent: all ${job.connections} connections were still busy when the schedule ended`,
+    );
   }
   // Close the timeline on the final figures: the last progress line may be up to 200 ms old.
   timeline.push({ tMs: Math.max(timeline.at(-1)?.tMs ?? 0, done.durationMs), completed: done.completed, successful: done.successful, intervalP99Us: null });

@@ -86,11 +86,16 @@ export function wrkPlan(step: ResolvedStep, cpus?: string): WrkPlan {
 function wrkArgs(plan: WrkPlan, scriptPath: string, url: URL): string[] {
   return [
     'wrk',
-    '--threads', String(plan.threads),
-    '--connections', String(plan.connections),
-    '--duration', `${plan.durationSec}s`,
-    '--timeout', `${plan.timeoutSec}s`,
-    '--script', scriptPath,
+    '--threads',
+    String(plan.threads),
+    '--connections',
+    String(plan.connections),
+    '--duration',
+    `${plan.durationSec}s`,
+    '--timeout',
+    `${plan.timeoutSec}s`,
+    '--script',
+    scriptPath,
     `${url.origin}/`,
   ];
 }
@@ -116,7 +121,12 @@ async function runWrk(request: LoadRequest): Promise<LoadOutcome> {
   const url = loopbackUrl(request.url);
   const { step } = request;
   checkStep(step);
-  const generator = { name: 'wrk', version: await wrkVersion().catch(() => { throw new Error(INSTALL_HINT); }) };
+  const generator = {
+    name: 'wrk',
+    version: await wrkVersion().catch(() => {
+      throw new Error(INSTALL_HINT);
+    }),
+  };
   const plan = wrkPlan(step, request.cpus);
   const notes = [...plan.notes];
   const fdLimit = await openFileLimit();
@@ -127,7 +137,9 @@ async function runWrk(request: LoadRequest): Promise<LoadOutcome> {
     );
   }
   if (step.readFraction > 0 && step.readFraction < 1) {
-    notes.push("wrk's response hook cannot tell which request an answer belongs to: statuses are judged by count (at most one 201 per POST, one 200/404 per GET)");
+    notes.push(
+      "wrk's response hook cannot tell which request an answer belongs to: statuses are judged by count (at most one 201 per POST, one 200/404 per GET)",
+    );
   }
   const timeline: TimelineSample[] = [];
   const progress = new Map<number, ThreadProgress>();
@@ -235,8 +247,7 @@ async function runWrk(request: LoadRequest): Promise<LoadOutcome> {
         stop();
       }
     }, PROGRESS_MS);
-    const durationTimer =
-      step.durationSec !== undefined ? setTimeout(stop, step.durationSec * 1000) : undefined;
+    const durationTimer = step.durationSec !== undefined ? setTimeout(stop, step.durationSec * 1000) : undefined;
     let killTimer: NodeJS.Timeout | undefined;
     request.onLoadStart?.();
     const onAbort = () => {

@@ -86,7 +86,19 @@ export function splitStatuses(statuses: Record<string, number>, posts: number, g
 
 export type WrkMeasured = Pick<
   LoadOutcome,
-  'offered' | 'dropped' | 'sent' | 'completed' | 'successful' | 'failures' | 'durationMs' | 'histogram' | 'latencyFrom' | 'serviceHistogram' | 'connectHistogram' | 'connections' | 'cpu'
+  | 'offered'
+  | 'dropped'
+  | 'sent'
+  | 'completed'
+  | 'successful'
+  | 'failures'
+  | 'durationMs'
+  | 'histogram'
+  | 'latencyFrom'
+  | 'serviceHistogram'
+  | 'connectHistogram'
+  | 'connections'
+  | 'cpu'
 > & {
   notes: string[];
 };
@@ -113,7 +125,12 @@ export function wrkMeasured(result: WrkResult, options: { stalled: boolean }): W
     for (const [code, n] of Object.entries(thread.statuses)) statuses[code] = (statuses[code] ?? 0) + n;
   }
   const late = Math.min(result.errors.timeout, responses);
-  const split = splitStatuses(statuses, sum((t) => t.posts), sum((t) => t.gets), late);
+  const split = splitStatuses(
+    statuses,
+    sum((t) => t.posts),
+    sum((t) => t.gets),
+    late,
+  );
   const failures: Failures = { ...noFailures(), byStatus: split.byStatus, timeouts: late };
   const lost = sent - responses;
   const socketErrors = result.errors.connect + result.errors.read + result.errors.write;
@@ -142,8 +159,7 @@ export function wrkMeasured(result: WrkResult, options: { stalled: boolean }): W
   const firsts = result.threads.map((t) => t.firstSend).filter((t) => t >= 0);
   const lasts = result.threads.map((t) => t.lastAnswer).filter((t) => t >= 0);
   // First send to last answer, as for autocannon; a step that got no answer at all lasted as long as wrk ran.
-  const durationMs =
-    firsts.length && lasts.length ? Math.max(0, (Math.max(...lasts) - Math.min(...firsts)) * 1000) : result.durationUs / 1000;
+  const durationMs = firsts.length && lasts.length ? Math.max(0, (Math.max(...lasts) - Math.min(...firsts)) * 1000) : result.durationUs / 1000;
   return {
     offered: sent,
     dropped: 0,

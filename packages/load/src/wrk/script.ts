@@ -21,7 +21,8 @@ export function luaString(text: string): string {
   let out = '"';
   for (const byte of Buffer.from(text, 'utf8')) {
     if (byte === 0x22 || byte === 0x5c) out += `\\${String.fromCharCode(byte)}`;
-    else if (byte < 0x20 || byte >= 0x7f) out += `\\${String(byte).padStart(3, '0')}`; // 3 digits: never eats a following digit
+    else if (byte < 0x20 || byte >= 0x7f)
+      out += `\\${String(byte).padStart(3, '0')}`; // 3 digits: never eats a following digit
     else out += String.fromCharCode(byte);
   }
   return `${out}"`;

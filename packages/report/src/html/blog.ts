@@ -69,7 +69,15 @@ export function blogSection(ctx: Ctx): string {
       steps,
       ...(hasBlog ? { note: 'Log scale: the blog’s Rust figures span three orders of magnitude.' } : {}),
     }) +
-    ladderPair(ctx, { title: 'Success rate', metric: 'successRate', blog: 'successRate', yMax: 100, noZero: true, steps, note: 'Axis starts near the lowest rate, not at zero: a few failed requests in a thousand must stay visible.' }) +
+    ladderPair(ctx, {
+      title: 'Success rate',
+      metric: 'successRate',
+      blog: 'successRate',
+      yMax: 100,
+      noZero: true,
+      steps,
+      note: 'Axis starts near the lowest rate, not at zero: a few failed requests in a thousand must stay visible.',
+    }) +
     connectPair(ctx, steps) +
     connectionUseTable(ctx, steps) +
     (hasBlog ? blogTable() : '') +
@@ -151,7 +159,9 @@ function connectionUseTable(ctx: Ctx, steps: readonly StepInfo[]): string {
       ...names.map((step) => spreadTd(figure(view, s.key, step, metric), fmtInt)),
     ]),
   );
-  const models = [...new Set(steps.flatMap((st) => view.series.flatMap((s) => cellOf(view, s.key, st.name)?.runs ?? [])).map((r) => r.load.connectionModel ?? 'fixed'))];
+  const models = [
+    ...new Set(steps.flatMap((st) => view.series.flatMap((s) => cellOf(view, s.key, st.name)?.runs ?? [])).map((r) => r.load.connectionModel ?? 'fixed')),
+  ];
   const model = models.length === 1 && models[0] === 'pool' ? POOL_NOTE : FIXED_NOTE;
   return (
     `<h3>How the client used its connections</h3><p class="muted">${escapeHtml(model)}</p>` +

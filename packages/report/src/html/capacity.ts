@@ -77,7 +77,9 @@ function probesPair(ctx: Ctx, lead: CapacityLead): string {
   const best = lead.rows.map((r) => `${r.series.label} ${capacityText(r)}`).join(', ');
   return chartPair({
     title: `${capacityHeading(lead)} · step ${lead.step}`,
-    note: escapeHtml(`Probes in the order the search ran them; the chart draws them by rate. Target ${fmtTarget(lead.targetP99Us)}. Capacity: ${best} req/s. Log scales.`),
+    note: escapeHtml(
+      `Probes in the order the search ran them; the chart draws them by rate. Target ${fmtTarget(lead.targetP99Us)}. Capacity: ${best} req/s. Log scales.`,
+    ),
     chart,
     table: `<div class="probe-grid">${tables.join('')}</div>`,
     layout: 'wide',

@@ -6,13 +6,7 @@ import { swatch } from './table.js';
  * One ranking as a card: the leader big, the rest beneath. `format` gets the tied group too, so a figure that is
  * only a floor (a capacity at the client's ceiling) can say so.
  */
-export function card(
-  kind: string,
-  ranked: readonly Ranked[],
-  format: (v: number, group: readonly Ranked[]) => string,
-  lead = false,
-  caveat = '',
-): string {
+export function card(kind: string, ranked: readonly Ranked[], format: (v: number, group: readonly Ranked[]) => string, lead = false, caveat = ''): string {
   if (ranked.length === 0) return `<div class="card"><p class="label">${escapeHtml(kind)}</p><p class="big muted">—</p></div>`;
   // Every server tied for first is named as the leader: a card must not crown one of two equal figures.
   const [best, ...rest] = rankGroups(ranked);

@@ -18,9 +18,7 @@ export function chartJsSource(): string {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new Error(
-      `cannot read chart.js's bundle at ${file} (${(error as Error).message}); run pnpm install in the repository root`,
-    );
+    throw new Error(`cannot read chart.js's bundle at ${file} (${(error as Error).message}); run pnpm install in the repository root`);
   }
   cached = text.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n').replace(/<\/script/gi, '<\\/script');
   return cached;

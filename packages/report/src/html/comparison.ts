@@ -1,5 +1,12 @@
 import { parseOrThrow } from '@kvbench/schemas';
-import { ComparisonViewSchema, type ComparisonMetric, type ComparisonRow, type ComparisonValue, type ComparisonVerdict, type ComparisonView } from '@kvbench/schemas';
+import {
+  ComparisonViewSchema,
+  type ComparisonMetric,
+  type ComparisonRow,
+  type ComparisonValue,
+  type ComparisonVerdict,
+  type ComparisonView,
+} from '@kvbench/schemas';
 import { escapeHtml } from '../escape.js';
 import { fmtBytes, fmtChange, fmtFixed, fmtInt, fmtLatency, fmtRange, fmtRps, fmtUs, round } from '../format.js';
 import { Charts, chartPair } from './chart.js';
@@ -112,9 +119,7 @@ export function renderComparisonHtml(comparison: ComparisonView): string {
     `<h1>${escapeHtml(view.scenario)}</h1><ul class="meta">${side('baseline', view.baseline)}${side('current', view.current)}</ul></div></header>`;
   const body =
     `<section><h2>Verdict</h2><div class="banner ${view.verdict}" role="status">${headline}</div>` +
-    (view.warnings.length
-      ? `<ul class="caveats">${view.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`
-      : '') +
+    (view.warnings.length ? `<ul class="caveats">${view.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : '') +
     `</section>` +
     `<section><h2>Per figure</h2>${figure}<h3>The rule</h3><p class="muted">${escapeHtml(view.rule)}</p></section>`;
   return renderPage({

@@ -40,14 +40,26 @@ export function buildSection(ctx: Ctx): string {
   const built = rows.some((r) => r.build && r.build.command.length > 0);
   const sized = rows.some((r) => r.build?.artifactBytes != null || r.runtime);
   const mib = (bytes: number | null | undefined) => (bytes != null ? roundSig(bytes / MIB) : null);
-  const buildTime = built ? single('build time (s)', 'seconds', rows.map((r) => (r.build?.command.length ? roundSig(r.build.durationMs / 1000) : null))) : null;
+  const buildTime = built
+    ? single(
+        'build time (s)',
+        'seconds',
+        rows.map((r) => (r.build?.command.length ? roundSig(r.build.durationMs / 1000) : null)),
+      )
+    : null;
   const size = sized
     ? chart('size to run (MiB)', 'mib', [
         { label: 'artifact', color: colors, data: rows.map((r) => mib(r.build?.artifactBytes)), stack: 'size' },
         { label: 'runtime', color: colors.map((c) => withAlpha(c, 0.35)), data: rows.map((r) => mib(r.runtime?.bytes)), stack: 'size' },
       ])
     : null;
-  const cold = rows.some((r) => r.coldStartMs) ? single('cold start (ms)', 'ms', rows.map((r) => (r.coldStartMs ? roundSig(r.coldStartMs.median) : null))) : null;
+  const cold = rows.some((r) => r.coldStartMs)
+    ? single(
+        'cold start (ms)',
+        'ms',
+        rows.map((r) => (r.coldStartMs ? roundSig(r.coldStartMs.median) : null)),
+      )
+    : null;
   const bytesTd = (bytes: number | null | undefined, none: string) => (bytes != null ? numTd(fmtBytes(bytes), roundSig(bytes / MIB)) : naTd(none));
   const tableHtml = table({
     charts: [buildTime, size, cold].flatMap((c) => (c ? [c.id] : [])),
@@ -105,16 +117,11 @@ export function runsSection(ctx: Ctx): string {
   const runs = [...view.cells.values()].flatMap((row) => [...row.values()].flatMap((c) => c.runs));
   const stepIndex = (step: string) => view.steps.findIndex((s) => s.name === step);
   const seriesIndex = (key: string) => view.series.findIndex((s) => s.key === key);
-  runs.sort(
-    (a, b) =>
-      seriesIndex(key(a)) - seriesIndex(key(b)) || stepIndex(a.step) - stepIndex(b.step) || a.repeat - b.repeat,
-  );
+  runs.sort((a, b) => seriesIndex(key(a)) - seriesIndex(key(b)) || stepIndex(a.step) - stepIndex(b.step) || a.repeat - b.repeat);
   const color = (k: string) => view.series.find((s) => s.key === k)?.color ?? '#868e96';
   const rows = runs.map((r) => {
     const exit = r.serverProcess?.exit;
-    const exitText = exit
-      ? `${exit.clean ? 'clean' : 'unclean'} · ${exit.signal ?? `code ${exit.code}`} · ${fmtDuration(exit.stopMs)}`
-      : '—';
+    const exitText = exit ? `${exit.clean ? 'clean' : 'unclean'} · ${exit.signal ?? `code ${exit.code}`} · ${fmtDuration(exit.stopMs)}` : '—';
     return [
       seriesTh(key(r), color(key(r))),
       `<td>${escapeHtml(r.step)}</td>`,
@@ -207,11 +214,15 @@ export function environmentSection(ctx: Ctx): string {
     })
     .join('; ');
   const envs = view.environments.map((env, i) =>
-    view.environments.length > 1 ? `<h3>Machine ${i + 1} of ${view.environments.length}</h3>${environmentList(env, view.scenario.load.connections, actual)}`
+    view.environments.length > 1
+      ? `<h3>Machine ${i + 1} of ${view.environments.length}</h3>${environmentList(env, view.scenario.load.connections, actual)}`
       : environmentList(env, view.scenario.load.connections, actual),
   );
   const files = view.sources
-    .map((r) => `<dt>${escapeHtml(r.id)}</dt><dd>${escapeHtml(r.scenarioPath)} · ${escapeHtml(r.startedAt)} → ${escapeHtml(r.finishedAt)}${r.complete ? '' : ' · partial'}</dd>`)
+    .map(
+      (r) =>
+        `<dt>${escapeHtml(r.id)}</dt><dd>${escapeHtml(r.scenarioPath)} · ${escapeHtml(r.startedAt)} → ${escapeHtml(r.finishedAt)}${r.complete ? '' : ' · partial'}</dd>`,
+    )
     .join('');
   return (
     `<section id="${ctx.anchor('environment')}"><h2>Environment and scenario</h2>` +
@@ -222,4 +233,3 @@ export function environmentSection(ctx: Ctx): string {
     `</section>`
   );
 }
-

@@ -18,8 +18,8 @@ interface FailureKind {
 export function failuresSection(ctx: Ctx): string {
   const { view } = ctx;
   const codes = [...new Set([...view.cells.values()].flatMap((row) => [...row.values()].flatMap((c) => Object.keys(c.byStatus))))].sort();
-  const med = (metric: 'timeouts' | 'connectionErrors' | 'clientOpenFileErrors' | 'incomplete' | 'dropped' | 'serverOpenFileErrors') =>
-    (cell: Cell) => cell.figures[metric]?.median ?? null;
+  const med = (metric: 'timeouts' | 'connectionErrors' | 'clientOpenFileErrors' | 'incomplete' | 'dropped' | 'serverOpenFileErrors') => (cell: Cell) =>
+    cell.figures[metric]?.median ?? null;
   const kinds: FailureKind[] = [
     ...codes.map((code) => ({
       label: `HTTP ${code}`,
@@ -99,7 +99,12 @@ export function failuresSection(ctx: Ctx): string {
     ? `Lowest success rate: ${escapeHtml(worst.s.label)} at ${escapeHtml(worst.step)}, ${escapeHtml(fmtPct(worst.cell.figures.successRate!.median))} (${escapeHtml(fmtFixed(worst.cell.figures.failed?.median ?? 0, 0))} failed).`
     : 'Every request succeeded; the bars are server-side open-file errors only.';
   const cleanNote = clean.length
-    ? `<p class="muted">No failures at all: ${escapeHtml(summarizePairs(clean.map(({ s, step }) => [s.label, step]), view.steps.length))}.</p>`
+    ? `<p class="muted">No failures at all: ${escapeHtml(
+        summarizePairs(
+          clean.map(({ s, step }) => [s.label, step]),
+          view.steps.length,
+        ),
+      )}.</p>`
     : '';
   return (
     `<section id="${ctx.anchor('failures')}"><h2>Failures</h2>${lede}` +
@@ -109,12 +114,9 @@ export function failuresSection(ctx: Ctx): string {
   );
 }
 
-
 /** "go at every step; rust at 100k, 1M" */
 function summarizePairs(pairs: Array<[string, string]>, stepCount: number): string {
   const bySeries = new Map<string, string[]>();
   for (const [series, step] of pairs) bySeries.set(series, [...(bySeries.get(series) ?? []), step]);
-  return [...bySeries]
-    .map(([series, steps]) => `${series} at ${steps.length === stepCount ? 'every step' : steps.join(', ')}`)
-    .join('; ');
+  return [...bySeries].map(([series, steps]) => `${series} at ${steps.length === stepCount ? 'every step' : steps.join(', ')}`).join('; ');
 }

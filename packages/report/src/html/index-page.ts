@@ -34,10 +34,7 @@ export interface IndexOptions {
 export function renderIndexHtml(entries: readonly IndexEntry[], options: IndexOptions = {}): string {
   const sorted = [...entries].sort((a, b) => b.results.startedAt.localeCompare(a.results.startedAt));
   const allServers = [
-    ...new Set([
-      ...entries.flatMap((e) => e.results.servers.map((s) => s.name)),
-      ...(options.history ?? []).flatMap((e) => e.points.map((p) => p.server)),
-    ]),
+    ...new Set([...entries.flatMap((e) => e.results.servers.map((s) => s.name)), ...(options.history ?? []).flatMap((e) => e.points.map((p) => p.server))]),
   ];
   const colors = assignColors(allServers);
   const color = (server: string) => colors.get(server) ?? '#868e96';

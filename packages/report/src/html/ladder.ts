@@ -48,8 +48,7 @@ export function blogSeries(view: ScenarioView): BlogSeries[] {
 }
 
 // Drawn as published: the blog's figures are quoted, not measured here, so no significant-digit rounding.
-const blogValue = (b: BlogStep, kind: 'rps' | 'successRate') =>
-  kind === 'rps' ? round(b.rps, 2) : round(b.successRatePercent, 3);
+const blogValue = (b: BlogStep, kind: 'rps' | 'successRate') => (kind === 'rps' ? round(b.rps, 2) : round(b.successRatePercent, 3));
 
 /** One metric across the step ladder: a series per server, and the table of medians (min–max) beside it. */
 export function ladderPair(ctx: Ctx, opts: LadderOptions): string {
@@ -96,9 +95,7 @@ export function ladderPair(ctx: Ctx, opts: LadderOptions): string {
   });
   const rows = view.series.map((s) => [
     seriesTh(s.label, s.color),
-    ...steps.map((step) =>
-      spreadTd(figure(view, s.key, step, opts.metric), def.format, unit.toChart, statusNote(cellOf(view, s.key, step)?.runs)),
-    ),
+    ...steps.map((step) => spreadTd(figure(view, s.key, step, opts.metric), def.format, unit.toChart, statusNote(cellOf(view, s.key, step)?.runs))),
   ]);
   for (const b of blog) {
     rows.push([

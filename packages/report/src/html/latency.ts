@@ -86,15 +86,13 @@ export function spectrumPairs(ctx: Ctx): string {
         label: s.label,
         color: s.color,
         points: false,
-        data: run.client!.latency.spectrum
-          .filter((p) => p.percentile < 100 && p.valueUs > 0)
+        data: run
+          .client!.latency.spectrum.filter((p) => p.percentile < 100 && p.valueUs > 0)
           .map((p) => ({ x: ninesX(p.percentile), y: roundSig(p.valueUs / 1000) })),
       })),
       height: 260,
     });
-    const percentiles = [...new Set(picks.flatMap(({ run }) => run.client!.latency.spectrum.map((p) => p.percentile)))].sort(
-      (a, b) => a - b,
-    );
+    const percentiles = [...new Set(picks.flatMap(({ run }) => run.client!.latency.spectrum.map((p) => p.percentile)))].sort((a, b) => a - b);
     const rows = percentiles.map((pct) => [
       `<th scope="row" class="num">${escapeHtml(`${Number(pct.toPrecision(8))} %`)}</th>`,
       ...picks.map(({ run }) => {

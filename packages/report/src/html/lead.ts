@@ -28,11 +28,25 @@ export function leadBlock(ctx: Ctx, verdict: Verdict): string {
   const floors = new Set(verdict.capacity.flatMap((c) => c.atLeast));
   const floorText = (v: number, g: readonly Ranked[]) => `${g.some((r) => floors.has(r.series.key)) ? '≥ ' : ''}${fmtRps(v)} req/s`;
   const cards = [
-    ...(capacity ? [card(`Highest ${capacityHeading(capacity.lead).replace(/^Capacity/, 'capacity')} — leading metric`, capacity.ranked, floorText, true, capacity.ranked.some((r) => floors.has(r.series.key)) ? "≥ marks a floor: that capacity came near the client's ceiling" : '')] : []),
+    ...(capacity
+      ? [
+          card(
+            `Highest ${capacityHeading(capacity.lead).replace(/^Capacity/, 'capacity')} — leading metric`,
+            capacity.ranked,
+            floorText,
+            true,
+            capacity.ranked.some((r) => floors.has(r.series.key)) ? "≥ marks a floor: that capacity came near the client's ceiling" : '',
+          ),
+        ]
+      : []),
     ...(equal
       ? [
           card(`Least server CPU per request at ${offeredText(equal.lead)} offered`, equal.cpu, fmtUs, !capacity),
-          card(`Lowest p99 at that rate, ${latencyFromText(equal.lead.series.flatMap((s) => cellOf(view, s.key, equal.lead.step)?.runs ?? []))}`, equal.p99, fmtLatency),
+          card(
+            `Lowest p99 at that rate, ${latencyFromText(equal.lead.series.flatMap((s) => cellOf(view, s.key, equal.lead.step)?.runs ?? []))}`,
+            equal.p99,
+            fmtLatency,
+          ),
         ]
       : []),
   ];

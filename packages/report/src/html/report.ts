@@ -54,7 +54,9 @@ export function renderHtml(results: readonly Results[], options: HtmlOptions = {
     // In reading order; a section with nothing to show (no capacity search, no ladder) renders as ''.
     // A footprint-only scenario has no steps: no per-step sections, not empty ones.
     const perStep = view.steps.length > 0 ? [capacitySection, blogSection, latencySection, failuresSection, resourcesSection, timelineSection] : [];
-    const sections = [glanceSection, ...perStep, footprintSection, buildSection, ...(view.steps.length > 0 ? [runsSection] : []), environmentSection].map((render) => render(ctx));
+    const sections = [glanceSection, ...perStep, footprintSection, buildSection, ...(view.steps.length > 0 ? [runsSection] : []), environmentSection].map(
+      (render) => render(ctx),
+    );
     return (
       `<article class="scenario" id="${prefix}scenario">` +
       (views.length > 1 ? `<h2 class="scenario-title">${escapeHtml(view.name)}</h2>` : '') +
@@ -65,7 +67,9 @@ export function renderHtml(results: readonly Results[], options: HtmlOptions = {
   const present = (id: string) => articles.some((a) => a.includes(`<section id="${id}">`));
   const nav =
     views.length === 1
-      ? `<nav class="toc"><div class="inner">${SECTIONS.filter(([id]) => present(id)).map(([id, label]) => `<a href="#${id}">${escapeHtml(label)}</a>`).join('')}</div></nav>`
+      ? `<nav class="toc"><div class="inner">${SECTIONS.filter(([id]) => present(id))
+          .map(([id, label]) => `<a href="#${id}">${escapeHtml(label)}</a>`)
+          .join('')}</div></nav>`
       : `<nav class="toc"><div class="inner">${views.map((v, i) => `<a href="#s${i + 1}-scenario">${escapeHtml(v.name)}</a>`).join('')}</div></nav>`;
   // With several scenarios on a page, a partial one must not hide below the first: say so before everything.
   const partial = views.length > 1 ? views.map((v, i) => ({ v, i })).filter(({ v }) => !v.complete) : [];
@@ -87,8 +91,7 @@ function header(views: ScenarioView[], title: string): string {
     `<li><b>${escapeHtml(started.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC'))}</b></li>`,
     `<li>${servers.map((s) => `${swatch(s.color)}${escapeHtml(s.label)}`).join(' &nbsp;')}</li>`,
     ...views.map(
-      (v) =>
-        `<li>${escapeHtml(`${views.length > 1 ? `${v.name}: ` : ''}${plural(v.steps.length, 'step')} × ${plural(v.scenario.repeat, 'repeat')}`)}</li>`,
+      (v) => `<li>${escapeHtml(`${views.length > 1 ? `${v.name}: ` : ''}${plural(v.steps.length, 'step')} × ${plural(v.scenario.repeat, 'repeat')}`)}</li>`,
     ),
     `<li>${escapeHtml(`${env.cpuModel} · ${env.cores} cores · ${fmtBytes(env.memoryBytes)}`)}</li>`,
     `<li>commit <b class="mono">${escapeHtml(env.gitCommit ? env.gitCommit.slice(0, 10) : 'unknown')}</b>${env.gitDirty ? ' (dirty)' : ''}</li>`,
@@ -152,12 +155,7 @@ function glanceSection(ctx: Ctx): string {
   } else if (!verdict) {
     body += `<p class="lede">No run produced figures: see the warnings and the runs below.</p>`;
   }
-  return (
-    `<section id="${ctx.anchor('glance')}"><h2>At a glance</h2>` +
-    body +
-    warningsBlock(ctx) +
-    `</section>`
-  );
+  return `<section id="${ctx.anchor('glance')}"><h2>At a glance</h2>` + body + warningsBlock(ctx) + `</section>`;
 }
 
 function headlineTable(view: ScenarioView, step: string): string {
@@ -177,7 +175,11 @@ function headlineTable(view: ScenarioView, step: string): string {
   ];
   const rows = view.series.map((s) => {
     const cell = cellOf(view, s.key, step);
-    if (!cell) return [seriesTh(s.label, s.color), `<td colspan="${cols.length}" class="muted">no run at ${escapeHtml(step)}${view.complete ? '' : ' (the run was interrupted before it)'}</td>`];
+    if (!cell)
+      return [
+        seriesTh(s.label, s.color),
+        `<td colspan="${cols.length}" class="muted">no run at ${escapeHtml(step)}${view.complete ? '' : ' (the run was interrupted before it)'}</td>`,
+      ];
     const note = statusNote(cell.runs);
     return [
       seriesTh(s.label, s.color),
@@ -192,17 +194,17 @@ function headlineTable(view: ScenarioView, step: string): string {
 
 function warningsBlock(ctx: Ctx): string {
   const { view } = ctx;
-  const groups = groupWarnings(view.warnings, view.steps.map((s) => s.name));
+  const groups = groupWarnings(
+    view.warnings,
+    view.steps.map((s) => s.name),
+  );
   if (groups.length === 0) {
     return `<h3>Warnings</h3><p class="banner ok"><b>No warnings.</b> The run's checks on itself (load generator CPU, Little's law, failures, exits) found nothing that qualifies these numbers.</p>`;
   }
   const rows = groups.map((g) => {
-    const item = (e: { at: string; message: string }) =>
-      `<li><span class="at">${escapeHtml(e.at)}:</span> ${escapeHtml(e.message)}</li>`;
+    const item = (e: { at: string; message: string }) => `<li><span class="at">${escapeHtml(e.at)}:</span> ${escapeHtml(e.message)}</li>`;
     const [first, ...more] = g.entries;
-    const moreHtml = more.length
-      ? `<details><summary>${more.length} more</summary><ul>${more.map(item).join('')}</ul></details>`
-      : '';
+    const moreHtml = more.length ? `<details><summary>${more.length} more</summary><ul>${more.map(item).join('')}</ul></details>` : '';
     return [
       `<th scope="row"><span class="sev sev-${g.explanation.severity}">${escapeHtml(g.explanation.severity)}</span><br>${escapeHtml(g.explanation.title)}<br><code class="muted">${escapeHtml(g.code)}</code></th>`,
       `<td class="where">${escapeHtml(g.where)}</td>`,
@@ -216,10 +218,14 @@ function warningsBlock(ctx: Ctx): string {
     `<div class="table-wrap">` +
     table({
       className: 'warnings',
-      head: [th('warning', undefined, false), th('where', undefined, false), th('what it means for the numbers', undefined, false), th('what the run said', undefined, false)],
+      head: [
+        th('warning', undefined, false),
+        th('where', undefined, false),
+        th('what it means for the numbers', undefined, false),
+        th('what the run said', undefined, false),
+      ],
       rows,
     }) +
     `</div>`
   );
 }
-

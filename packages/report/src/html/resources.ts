@@ -36,7 +36,10 @@ export function resourcesSection(ctx: Ctx): string {
     charts: [coresId],
     head: [th('process', undefined, false), ...steps.map((step) => th(step, 'cores'))],
     rows: view.series.flatMap((s) => [
-      [seriesTh(`${s.label} — server`, s.color), ...steps.map((step) => spreadTd(figure(view, s.key, step, 'serverCores'), METRICS.serverCores.format, CHART_UNITS.serverCores.toChart))],
+      [
+        seriesTh(`${s.label} — server`, s.color),
+        ...steps.map((step) => spreadTd(figure(view, s.key, step, 'serverCores'), METRICS.serverCores.format, CHART_UNITS.serverCores.toChart)),
+      ],
       [
         seriesTh(`${s.label} — load generator`, shade(s.color, -1)),
         ...steps.map((step) => spreadTd(figure(view, s.key, step, 'clientCores'), METRICS.clientCores.format, CHART_UNITS.clientCores.toChart)),
@@ -64,7 +67,12 @@ export function resourcesSection(ctx: Ctx): string {
     }) +
     machinePairs(ctx) +
     ladderPair(ctx, { title: 'Peak resident memory', metric: 'peakRssBytes', type: 'bar' }) +
-    ladderPair(ctx, { title: 'Peak open file descriptors', metric: 'peakFds', type: 'bar', note: 'Sockets, data files and everything else the server held open at its peak — compare with its fd limit under Environment.' }) +
+    ladderPair(ctx, {
+      title: 'Peak open file descriptors',
+      metric: 'peakFds',
+      type: 'bar',
+      note: 'Sockets, data files and everything else the server held open at its peak — compare with its fd limit under Environment.',
+    }) +
     `</section>`
   );
 }
@@ -78,7 +86,7 @@ function machinePairs(ctx: Ctx): string {
       metric: 'otherCores',
       type: 'bar',
       note:
-        'Cores busy during the load (from /proc/stat) beyond the server, the load generator, the runner and the kernel\'s softirq (network) work: another process. ' +
+        "Cores busy during the load (from /proc/stat) beyond the server, the load generator, the runner and the kernel's softirq (network) work: another process. " +
         `Above ${OTHER_LOAD_CORES} the run is flagged as disturbed and compare will not judge it.`,
     }) +
     ladderPair(ctx, {
@@ -87,7 +95,7 @@ function machinePairs(ctx: Ctx): string {
       type: 'bar',
       note:
         "The kernel's softirq share of the busy time (10 ms ticks). On loopback the sender's softirq does the receiver's TCP work and is " +
-        'charged to whichever task runs, so part of the server\'s CPU is the client\'s sending, and the other way round.',
+        "charged to whichever task runs, so part of the server's CPU is the client's sending, and the other way round.",
     }) +
     ladderPair(ctx, {
       title: 'Machine speed drift',

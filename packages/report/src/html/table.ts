@@ -11,12 +11,7 @@ export function numTd(text: string, v?: number | null, extraHtml = ''): string {
 export const naTd = (title = 'not measured'): string => `<td class="num na" title="${escapeHtml(title)}">—</td>`;
 
 /** Median in the cell; the min–max over repeats beneath it when the repeats differ at the precision printed. */
-export function spreadTd(
-  s: Spread | null | undefined,
-  format: (v: number) => string,
-  toChart?: (v: number) => number,
-  note = '',
-): string {
+export function spreadTd(s: Spread | null | undefined, format: (v: number) => string, toChart?: (v: number) => number, note = ''): string {
   if (!s) return naTd();
   const range =
     s.n > 1 && format(s.min) !== format(s.max)
@@ -54,7 +49,6 @@ export function th(label: string, unit?: string, numeric = true): string {
   const u = unit ? `<span class="unit">${escapeHtml(unit)}</span>` : '';
   return `<th scope="col"${numeric ? ' class="num"' : ''}>${escapeHtml(label)}${u}</th>`;
 }
-
 
 /** Under a figure from a run that did not end well: how it ended, so nobody ranks a crash. */
 export function statusNote(runs: ReadonlyArray<{ status: string }> | undefined): string {

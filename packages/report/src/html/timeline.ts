@@ -38,7 +38,8 @@ const seconds = (tMs: number) => round(tMs / 1000, 3);
 /** The run the timelines show: the requested (or largest) step and repeat, else that step's first repeat. */
 function pickRuns(ctx: Ctx): { step: string; repeat: number; picks: { s: SeriesInfo; run: Run }[] } | null {
   // Default: the largest ladder step; without a ladder, the last step that ran.
-  const step = ctx.options.timeline?.step ?? headlineStep(ctx.view) ?? ctx.view.steps.findLast((s) => ctx.view.series.some((x) => cellOf(ctx.view, x.key, s.name)))?.name;
+  const step =
+    ctx.options.timeline?.step ?? headlineStep(ctx.view) ?? ctx.view.steps.findLast((s) => ctx.view.series.some((x) => cellOf(ctx.view, x.key, s.name)))?.name;
   if (!step) return null;
   const repeat = ctx.options.timeline?.repeat ?? 0;
   const picks = ctx.view.series.flatMap((s) => {
@@ -84,7 +85,8 @@ export function timelineSection(ctx: Ctx): string {
     return `<figure class="pair"><figcaption><h4>${escapeHtml(m.title)}</h4></figcaption>${chart}</figure>`;
   });
   const repeats = [...new Set(picks.map(({ run }) => run.repeat))];
-  const shown = repeats.length === 1 && repeats[0] === repeat ? `repeat ${repeat}` : `repeats ${picks.map(({ s, run }) => `${s.label} #${run.repeat}`).join(', ')}`;
+  const shown =
+    repeats.length === 1 && repeats[0] === repeat ? `repeat ${repeat}` : `repeats ${picks.map(({ s, run }) => `${s.label} #${run.repeat}`).join(', ')}`;
   return (
     head +
     `<p class="lede">Sampled several times a second while step <b>${escapeHtml(step)}</b> ran (${escapeHtml(shown)}). ` +

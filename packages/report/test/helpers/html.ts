@@ -20,9 +20,7 @@ export function chartTables(html: string): Array<{ charts: string[]; values: Set
 /** The numbers a chart draws: category values, or the y of each point. */
 export function drawnValues(spec: ChartSpec): number[] {
   return spec.series.flatMap((s) =>
-    (s.data as Array<number | null | { x: number; y: number }>).flatMap((d) =>
-      d === null ? [] : typeof d === 'number' ? [d] : [d.y],
-    ),
+    (s.data as Array<number | null | { x: number; y: number }>).flatMap((d) => (d === null ? [] : typeof d === 'number' ? [d] : [d.y])),
   );
 }
 
