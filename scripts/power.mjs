@@ -3,7 +3,7 @@
 // git worktree of HEAD whose Go server does extra work per request (a real code change, sized by measurement to cost
 // that share of CPU per request; size 0 is the unchanged code), and runs independent same-run A/B trials against
 // HEAD with `kvbench ab` — confirmation rerun included, as CI runs it. It prints the table (change × detection rate,
-// A/A false alarms, wall time per trial) and writes it, with every trial's verdict, to results/power/.
+// A/A false alarms, wall time per trial) and writes it, with every trial's verdict, to results/power/ (after each trial).
 //
 // Usage: node scripts/power.mjs [--trials 20] [--sizes 10,20] [--scenario ci] [--server go]
 // Needs a committed HEAD (worktrees are made from it) and a built checkout (pnpm build: the worktrees use its kvload).
@@ -127,6 +127,27 @@ function scatterPct(outcomes) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const worktrees = [];
+// Written after every trial, so a run cut short (a session's end, Ctrl-C) keeps the trials it finished.
+mkdirSync(path.join(ROOT, 'results', 'power'), { recursive: true });
+const out = path.join(ROOT, 'results', 'power', `power-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}Z.json`);
+const save = (fields) => writeFileSync(out, `${JSON.stringify({ head, scenario: values.scenario, server: values.server, ...fields }, null, 2)}\n`);
+
+/** One row of the table from the trials of one change size so far. */
+function rowOf(size, iterations, outcomes) {
+  const detected = outcomes.filter((o) => o.flagged).length;
+  return {
+    sizePct: size,
+    iterations,
+    trials: outcomes.length,
+    flagged: detected,
+    rate: detected / outcomes.length,
+    falseImprovements: outcomes.filter((o) => o.falseImprovement).length,
+    measuredChangePct: median(outcomes.flatMap((o) => o.changes.map((c) => c.changePct))),
+    wallSecMedian: median(outcomes.map((o) => o.wallSec)),
+    scatterPct: scatterPct(outcomes),
+    outcomes,
+  };
+}
 try {
   // Sizing by measurement: the cost of one iteration from an A/B with a large, known number of them.
   // About +50 % on Go here: large against the noise, small enough to stay below the server core's capacity.
@@ -145,34 +166,27 @@ try {
     `sizing: ${probeIterations} iterations added ${addedPct.toFixed(1)} % to ${basePerRequest.toFixed(2)} µs/request: ${(usPerIteration * 1000).toFixed(3)} ns each`,
   );
 
-  const rows = [];
-  for (const size of sizes) {
+  // Every size's worktree first, then the trials round-robin across sizes: the machine's drift over the hour lands
+  // on every size alike, and a run cut short still has as many trials of each.
+  const arms = sizes.map((size) => {
     const iterations = Math.round((basePerRequest * size) / 100 / usPerIteration);
     const dir = worktreeWith(iterations);
     worktrees.push(dir);
-    const outcomes = [];
-    for (let t = 0; t < trials; t++) {
-      const outcome = trial(dir);
-      outcomes.push(outcome);
+    return { size, iterations, dir, outcomes: [] };
+  });
+  const rowsSoFar = () => arms.filter((a) => a.outcomes.length).map((a) => rowOf(a.size, a.iterations, a.outcomes));
+  for (let t = 0; t < trials; t++) {
+    for (const arm of arms) {
+      const outcome = trial(arm.dir);
+      arm.outcomes.push(outcome);
+      save({ usPerIteration, basePerRequest, complete: false, rows: rowsSoFar() });
       console.log(
-        `  +${size} % (${iterations} iterations) trial ${t + 1}/${trials}: ${outcome.flagged ? 'REGRESSION' : 'no regression'} ` +
+        `  +${arm.size} % (${arm.iterations} iterations) trial ${t + 1}/${trials}: ${outcome.flagged ? 'REGRESSION' : 'no regression'} ` +
           `(${outcome.changes.map((c) => `${c.step} ${c.changePct?.toFixed(1)} %`).join(', ')}) in ${outcome.wallSec.toFixed(0)} s`,
       );
     }
-    const detected = outcomes.filter((o) => o.flagged).length;
-    rows.push({
-      sizePct: size,
-      iterations,
-      trials,
-      flagged: detected,
-      rate: detected / trials,
-      falseImprovements: outcomes.filter((o) => o.falseImprovement).length,
-      measuredChangePct: median(outcomes.flatMap((o) => o.changes.map((c) => c.changePct))),
-      wallSecMedian: median(outcomes.map((o) => o.wallSec)),
-      scatterPct: scatterPct(outcomes),
-      outcomes,
-    });
   }
+  const rows = rowsSoFar();
   console.log(`\n| injected change | iterations | trials | flagged as a regression | measured change (median) | scatter per repeat | wall time per trial |`);
   console.log('|---|--:|--:|--:|--:|--:|--:|');
   for (const r of rows) {
@@ -180,9 +194,7 @@ try {
       `| ${r.sizePct === 0 ? 'none (A/A)' : `+${r.sizePct} %`} | ${r.iterations} | ${r.trials} | ${r.flagged} (${(r.rate * 100).toFixed(0)} %) | ${r.measuredChangePct.toFixed(1)} % | ${r.scatterPct?.toFixed(1) ?? '—'} % | ${r.wallSecMedian.toFixed(0)} s |`,
     );
   }
-  mkdirSync(path.join(ROOT, 'results', 'power'), { recursive: true });
-  const out = path.join(ROOT, 'results', 'power', `power-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}Z.json`);
-  writeFileSync(out, `${JSON.stringify({ head, scenario: values.scenario, server: values.server, usPerIteration, basePerRequest, rows }, null, 2)}\n`);
+  save({ usPerIteration, basePerRequest, complete: true, rows });
   console.log(`\npower: ${path.relative(process.cwd(), out)}`);
 } finally {
   for (const dir of worktrees) {
