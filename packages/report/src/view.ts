@@ -199,6 +199,20 @@ export const offersRates = (view: ScenarioView): boolean => view.steps.some((s) 
 /** Every run of the view, in no particular order. */
 export const allRuns = (view: ScenarioView): Run[] => [...view.cells.values()].flatMap((row) => [...row.values()].flatMap((c) => c.runs));
 
+/**
+ * How to name the headline step in words: "the largest step" only when it asks for more requests than every other
+ * ladder step (the blog's 1k → 10k → 100k); steps of one size (a ladder of mixes) make it just "the last step".
+ */
+export function headlineStepPhrase(view: ScenarioView, step: string): string {
+  const ladder = ladderSteps(view);
+  if (ladder.length <= 1) return 'the only step';
+  const size = ladder.find((s) => s.name === step)?.requests;
+  const others = ladder.filter((s) => s.name !== step);
+  if (size !== undefined && others.every((s) => s.requests !== undefined && s.requests < size)) return 'the largest step';
+  // A partial run: the headline is the last step that has figures, not the ladder's end.
+  return ladder.at(-1)!.name === step ? 'the last step' : 'the last step with figures';
+}
+
 /** The ladder step a reader looks at first: the largest one (last in the ladder) that has any figures. */
 export function headlineStep(view: ScenarioView): string | undefined {
   const ladder = ladderSteps(view);

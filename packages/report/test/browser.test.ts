@@ -1,9 +1,10 @@
 import os from 'node:os';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ResultsSchema, type Results } from '@kvbench/schemas';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderComparisonHtml } from '../src/html/comparison.js';
@@ -16,6 +17,14 @@ import { blogResults, capacityResults, hostileResults, partialResults } from './
 const CHROMIUM = '/usr/bin/chromium';
 // A test never writes into the user's reports/: screenshots go to a temp folder unless KVBENCH_SCREENSHOTS names one.
 const SCREENSHOTS = process.env.KVBENCH_SCREENSHOTS ?? path.join(os.tmpdir(), `kvbench-screenshots-${process.pid}`);
+/**
+ * The run the README's screenshot shows: a real `pnpm bench`, committed beside the figures the README quotes. The
+ * screenshot goes to the temp folder too, unless KVBENCH_README_SCREENSHOT names the committed file:
+ * `KVBENCH_README_SCREENSHOT=$PWD/docs/images/report-top.png pnpm --filter @kvbench/report exec vitest run test/browser.test.ts`.
+ */
+const README_RUN = fileURLToPath(new URL('../../../docs/results/blog-quick-20261202T173034Z.json', import.meta.url));
+const README_SCREENSHOT = process.env.KVBENCH_README_SCREENSHOT ?? path.join(SCREENSHOTS, 'readme-report-top.png');
+const readmeRun = async (): Promise<Results> => ResultsSchema.parse(JSON.parse(await readFile(README_RUN, 'utf8')));
 const skip = !existsSync(CHROMIUM) && process.env.KVBENCH_SKIP_BROWSER === '1';
 if (skip) {
   console.warn(
@@ -126,6 +135,91 @@ describe.skipIf(skip)('reports in headless Chromium, opened from disk', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'report-blog.png'), fullPage: true });
     await page.setViewportSize({ width: 1280, height: 1000 });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'report-blog-top.png') });
+    await page.close();
+  }, 60_000);
+
+  /**
+   * Every number axis of every chart as Chart.js laid it out (its public API: Chart.getChart, scale.ticks,
+   * getPixelForValue): the labels a reader sees and where they sit, the axis type, the chart type.
+   */
+  function axesOf(page: Page) {
+    return page.evaluate(() => {
+      const measure = document.createElement('canvas').getContext('2d')!;
+      measure.font = `12px ${getComputedStyle(document.body).fontFamily}`;
+      const Chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): any } }).Chart;
+      return [...document.querySelectorAll('canvas')].flatMap((canvas) => {
+        const chart = Chart.getChart(canvas);
+        if (!chart) return [];
+        return Object.values(chart.scales as Record<string, any>)
+          .filter((scale) => scale.type === 'linear' || scale.type === 'logarithmic')
+          .map((scale) => {
+            const labelled = (scale.ticks as { value: number; label: unknown }[]).filter((t) => t.label !== '' && t.label !== undefined);
+            const data = (chart.data.datasets as { data: unknown[] }[]).flatMap((d) =>
+              d.data.map((v) => (typeof v === 'number' ? v : v && typeof v === 'object' ? (v as Record<string, number>)[scale.axis] : null)),
+            );
+            return {
+              chart: canvas.id,
+              chartType: chart.config.type as string,
+              valueAxis: (chart.options.indexAxis === 'y' ? 'x' : 'y') === scale.axis,
+              axis: scale.axis as 'x' | 'y',
+              title: String(scale.options.title?.text ?? ''),
+              type: scale.type as string,
+              min: scale.min as number,
+              max: scale.max as number,
+              dataMax: Math.max(...data.filter((v): v is number => typeof v === 'number' && Number.isFinite(v))),
+              labels: labelled.map((t) => ({
+                text: String(t.label),
+                pixel: scale.getPixelForValue(t.value) as number,
+                width: measure.measureText(String(t.label)).width,
+                value: t.value,
+              })),
+            };
+          });
+      });
+    });
+  }
+
+  it('labels every axis readably: no bars on a log axis, one number format, no crowding, the top of the data labelled', async () => {
+    for (const [name, results] of [
+      ['blog', blogResults()],
+      ['capacity', capacityResults()],
+      ['committed run', await readmeRun()],
+    ] as const) {
+      const { page } = await open(`axes-${name}.html`, renderHtml([results]));
+      const axes = await axesOf(page);
+      expect(axes.length).toBeGreaterThan(10);
+      for (const a of axes) {
+        const where = `${name} ${a.chart} ${a.axis} (${a.labels.map((l) => l.text).join(' | ')})`;
+        // A bar's length on a log axis starts wherever the axis does: it is proportional to nothing.
+        if (a.chartType === 'bar' && a.valueAxis) expect(a.type, `${where}: bars on a log axis`).not.toBe('logarithmic');
+        expect(a.labels.length, `${where}: fewer than two labels`).toBeGreaterThanOrEqual(2);
+        const texts = a.labels.map((l) => l.text);
+        expect(texts.some((t) => /\d,\d{3}/.test(t)) && texts.some((t) => /\d(k|M)\b/.test(t)), `${where}: two number formats`).toBe(false);
+        const sorted = [...a.labels].sort((p, q) => p.pixel - q.pixel);
+        for (let i = 1; i < sorted.length; i++) {
+          const gap = sorted[i]!.pixel - sorted[i - 1]!.pixel;
+          const room = a.axis === 'y' ? 12 : (sorted[i]!.width + sorted[i - 1]!.width) / 2 + 4;
+          expect(gap, `${where}: "${sorted[i - 1]!.text}" and "${sorted[i]!.text}" overlap`).toBeGreaterThanOrEqual(room);
+        }
+        // Seconds into the load start at the load: the first 1-2 s of an axis were once empty.
+        if (a.title === 'seconds into the load') expect(a.min, where).toBe(0);
+        if (a.valueAxis && Number.isFinite(a.dataMax)) {
+          // The highest point of the data lies under the highest labelled value, at worst one 1-2-5 step above it:
+          // a reader can tell how high it is (the success rate's 100 % sits on a labelled line, not above the last).
+          const top = Math.max(...a.labels.map((l) => l.value));
+          expect(a.dataMax, `${where}: data at ${a.dataMax} above the top label ${top}`).toBeLessThanOrEqual(top * (a.type === 'logarithmic' ? 2.5 : 1.25));
+        }
+      }
+      await page.close();
+    }
+  }, 60_000);
+
+  it("draws the README's committed run and saves the screenshot of its top", async () => {
+    const { page, seen } = await open('readme.html', renderHtml([await readmeRun()]));
+    await expectEveryChartDrawn(page, seen);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await mkdir(path.dirname(README_SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: README_SCREENSHOT });
     await page.close();
   }, 60_000);
 

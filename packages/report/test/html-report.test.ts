@@ -73,6 +73,9 @@ describe('renderHtml', () => {
     expect(rust.reference && rust.dashed).toBe(true);
     expect(html).toContain('Rust · blog');
     expect(html).toContain(BLOG_LABEL.replace(/'/g, '&#39;'));
+    // The blog's success rates in the same format as ours: "100 %" in both rows, never "100.00 %" beside it.
+    expect(html).toContain('>100 %<');
+    expect(html).not.toContain('100.00 %');
   });
 
   it('loads nothing from the network: chart.js is inline and no attribute or style points to http(s)', () => {

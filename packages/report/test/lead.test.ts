@@ -4,7 +4,7 @@ import { renderMarkdown } from '../src/markdown.js';
 import { renderTerminal } from '../src/terminal.js';
 import { verdictOf } from '../src/verdict.js';
 import { buildViews } from '../src/view.js';
-import { PROFILES, blogResults, capacityResults } from './fixtures/make-results.js';
+import { PROFILES, blogResults, capacityResults, mixesResults } from './fixtures/make-results.js';
 import { markupOnly } from './helpers/html.js';
 
 /** Index of each needle in text, failing loudly on the first that is missing. */
@@ -152,5 +152,12 @@ describe('a closed-only results file', () => {
     expect(md).toContain('### Verdict at 1M');
     expect(md).not.toMatch(/^### Verdict$/m);
     expect(html.indexOf('Ranked at the largest step, <b>1M</b>')).toBeGreaterThan(html.indexOf('id="glance"'));
+  });
+
+  it('does not call the last of two equal steps the largest', () => {
+    const mixes = mixesResults();
+    const page = renderHtml([mixes]);
+    expect(page).toContain('Ranked at the last step, <b>mix-70-30</b>');
+    expect(page).not.toContain('largest step');
   });
 });

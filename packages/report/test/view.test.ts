@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildViews, figure, headlineStep } from '../src/view.js';
-import { blogResults, partialResults } from './fixtures/make-results.js';
+import { buildViews, figure, headlineStep, headlineStepPhrase } from '../src/view.js';
+import { blogResults, makeResults, mixesResults, partialResults } from './fixtures/make-results.js';
 
 describe('buildViews', () => {
   it('groups results by scenario, keeping the ladder in scenario order', () => {
@@ -33,6 +33,20 @@ describe('buildViews', () => {
     expect(view.complete).toBe(false);
     expect(headlineStep(view)).toBe('100k');
     expect(figure(view, 'ts', '100k', 'rps')).toBeNull();
+  });
+
+  it('calls the headline step the largest only when it asks for more requests than every other', () => {
+    const blog = buildViews([blogResults()])[0]!;
+    expect(headlineStepPhrase(blog, headlineStep(blog)!)).toBe('the largest step');
+    const partial = buildViews([partialResults()])[0]!;
+    expect(headlineStepPhrase(partial, headlineStep(partial)!)).toBe('the largest step');
+    // Two mixes of one size, as a ladder of read/write mixes has: the second is not "the largest".
+    const mixes = mixesResults();
+    const view = buildViews([mixes])[0]!;
+    expect(headlineStep(view)).toBe('mix-70-30');
+    expect(headlineStepPhrase(view, 'mix-70-30')).toBe('the last step');
+    const one = buildViews([makeResults({ scenario: { name: 'one', steps: [{ name: 'only', requests: 1000 }] } })])[0]!;
+    expect(headlineStepPhrase(one, 'only')).toBe('the only step');
   });
 
   it('gives each server one colour, the same across scenarios', () => {

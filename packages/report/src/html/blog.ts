@@ -1,7 +1,7 @@
 import { BLOG_LABEL, blogPublished, fmtBlogRps } from '../blog-published.js';
 import { escapeHtml } from '../escape.js';
 import { shade } from '../colors.js';
-import { fmtDuration, fmtInt, fmtLatency } from '../format.js';
+import { fmtDuration, fmtInt, fmtLatency, fmtPct } from '../format.js';
 import { connectNote } from '../latency-origin.js';
 import { METRICS, type MetricKey } from '../metrics.js';
 import { cellOf, figure, ladderSteps, type StepInfo } from '../view.js';
@@ -20,7 +20,7 @@ export function blogTable(): string {
       numTd(fmtInt(s.requests)),
       numTd(fmtInt(s.successful)),
       numTd(fmtInt(s.failed)),
-      numTd(`${s.successRatePercent.toFixed(2)} %`),
+      numTd(fmtPct(s.successRatePercent / 100)),
       numTd(`${s.avgResponseTimeMs.toFixed(2)} ms`),
       numTd(fmtDuration(s.durationMs)),
       numTd(fmtBlogRps(s.rps)),

@@ -37,10 +37,18 @@ export const CLIENT_SCRIPT = String.raw`
     var exp = Number(r.toExponential().split('e')[1]);
     return group(r, Math.max(0, SIG - 1 - exp));
   }
+  // One family of labels on an axis: 500, 1k, 2.5k, 10k, 1M — never "5,000" beside "10k". As few decimals as the
+  // value needs (ticks are round numbers), at most two.
+  function scaled(n, by, suffix) {
+    var v = n / by;
+    var d = 0;
+    while (d < 2 && Math.abs(v - Number(v.toFixed(d))) > 1e-9 * Math.abs(v)) d++;
+    return group(v, d) + suffix;
+  }
   function compact(n) {
     var a = Math.abs(n);
-    if (a >= 1e6) return group(n / 1e6, a >= 1e7 ? 0 : 1) + 'M';
-    if (a >= 1e4) return group(n / 1e3, 0) + 'k';
+    if (a >= 1e6) return scaled(n, 1e6, 'M');
+    if (a >= 1e3) return scaled(n, 1e3, 'k');
     if (a >= 100 || a === 0 || Number.isInteger(n)) return group(n, 0);
     if (a >= 1) return group(n, 1);
     return String(Number(n.toPrecision(2)));
@@ -77,12 +85,48 @@ export const CLIENT_SCRIPT = String.raw`
     var f = (detail && DETAIL[name]) || FORMATS[name] || FORMATS.num;
     return v === null || v === undefined ? '—' : f(v);
   }
-  function isRound(v) {
+  function isRound(v, leads) {
     var exp = Math.floor(Math.log10(v) + 1e-9);
     var lead = Math.round(v / Math.pow(10, exp));
-    return Math.abs(v - lead * Math.pow(10, exp)) < 1e-9 * v && (lead === 1 || lead === 2 || lead === 5);
+    return Math.abs(v - lead * Math.pow(10, exp)) < 1e-9 * v && leads.indexOf(lead) >= 0;
   }
-  function axis(spec, stacked) {
+  // A log axis starts and ends on values it labels, so the highest point always sits under a labelled value.
+  function roundBelow(v, leads) {
+    var exp = Math.floor(Math.log10(v) + 1e-9);
+    for (var e = exp; e >= exp - 1; e--) {
+      for (var i = leads.length - 1; i >= 0; i--) {
+        var c = leads[i] * Math.pow(10, e);
+        if (c <= v * (1 + 1e-9)) return c;
+      }
+    }
+    return v;
+  }
+  function roundAbove(v, leads) {
+    var exp = Math.floor(Math.log10(v) + 1e-9);
+    for (var e = exp; e <= exp + 1; e++) {
+      for (var i = 0; i < leads.length; i++) {
+        var c = leads[i] * Math.pow(10, e);
+        if (c >= v * (1 - 1e-9)) return c;
+      }
+    }
+    return v;
+  }
+  // The positive values a set of datasets puts on one axis ('x' or 'y' of xy points, or plain category values).
+  function extent(datasets, key) {
+    var lo = Infinity;
+    var hi = -Infinity;
+    datasets.forEach(function (d) {
+      d.data.forEach(function (p) {
+        var v = typeof p === 'number' ? p : p && typeof p === 'object' ? p[key] : null;
+        if (typeof v === 'number' && isFinite(v) && v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+      });
+    });
+    return lo <= hi ? { min: lo, max: hi } : null;
+  }
+  function axis(spec, stacked, range) {
+    // The leading digits a log axis labels: 1-2-5 over up to three decades, powers of ten beyond (more labels would
+    // crowd a 220-px axis).
+    var leads = range && range.max / range.min > 1000 ? [1] : [1, 2, 5];
     var a = {
       type: spec.log ? 'logarithmic' : 'linear',
       stacked: !!stacked,
@@ -90,6 +134,9 @@ export const CLIENT_SCRIPT = String.raw`
       grid: { color: '#eef0f2' },
       ticks: {
         maxRotation: 0,
+        // A log axis picks its own labels below (round values only); Chart.js's skipping would drop ticks before
+        // that choice and could leave two labels on a range that holds five.
+        autoSkip: !spec.log,
         autoSkipPadding: 12,
         callback: function (value, index, ticks) {
           var v = Number(value);
@@ -97,15 +144,21 @@ export const CLIENT_SCRIPT = String.raw`
             var k = Math.log10(v);
             return Math.abs(k - Math.round(k)) < 1e-9 ? fmt('nines', v) : '';
           }
-          // On a log axis label only 1-2-5 steps, unless the range is too narrow to hold two of them.
-          if (spec.log && !isRound(v)) {
-            var round = ticks.filter(function (t) { return isRound(t.value); }).length;
-            if (round >= 2) return '';
+          // On a log axis label only round steps, unless the range is too narrow to hold two of them.
+          if (spec.log) {
+            if (!isRound(v, leads)) {
+              var round = ticks.filter(function (t) { return isRound(t.value, leads); }).length;
+              if (round >= 2) return '';
+            }
           }
           return fmt(spec.format, v);
         }
       }
     };
+    if (spec.log && range) {
+      a.min = roundBelow(range.min, leads);
+      a.max = roundAbove(range.max, leads);
+    }
     if (spec.min !== undefined) a.min = spec.min;
     if (spec.max !== undefined) a.max = spec.max;
     if (!spec.log && spec.min === undefined) a.beginAtZero = spec.zero !== false;
@@ -135,8 +188,8 @@ export const CLIENT_SCRIPT = String.raw`
     var x = spec.labels
       ? { type: 'category', stacked: !!spec.stacked, grid: { display: false }, ticks: { maxRotation: 0 },
           title: { display: !!spec.x.title, text: spec.x.title, font: { weight: '600' } } }
-      : axis(spec.x, false);
-    var y = axis(spec.y, spec.stacked);
+      : axis(spec.x, false, extent(spec.series, 'x'));
+    var y = axis(spec.y, spec.stacked, extent(spec.series, xy ? 'y' : null));
     var valueFormat = spec.y.format;
     return {
       type: spec.type,

@@ -1,6 +1,6 @@
 import { BLOG_LABEL, blogPublished, fmtBlogRps, type BlogStep } from '../blog-published.js';
 import { shade } from '../colors.js';
-import { round } from '../format.js';
+import { fmtPct, round } from '../format.js';
 import { METRICS, type MetricKey } from '../metrics.js';
 import { cellOf, figure, type ScenarioView, type StepInfo } from '../view.js';
 import { chartPair, type SeriesSpec } from './chart.js';
@@ -104,7 +104,7 @@ export function ladderPair(ctx: Ctx, opts: LadderOptions): string {
         const match = b.byStep.get(step);
         if (!match) return naTd('the blog has no figure for this step');
         const v = blogValue(match, opts.blog!);
-        return numTd(opts.blog === 'rps' ? fmtBlogRps(match.rps) : `${match.successRatePercent.toFixed(2)} %`, v);
+        return numTd(opts.blog === 'rps' ? fmtBlogRps(match.rps) : fmtPct(match.successRatePercent / 100), v);
       }),
     ]);
   }

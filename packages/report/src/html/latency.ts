@@ -9,7 +9,7 @@ import type { Ctx } from './context.js';
 import { naTd, numTd, spreadTd, swatch, table, th } from './table.js';
 import { CHART_UNITS } from './units.js';
 
-/** Latency percentiles per step: grouped bars, one group per percentile, one bar per server; then the spectrum. */
+/** Latency percentiles per step: one line of points per server across the percentiles (log axis); then the spectrum. */
 export function latencySection(ctx: Ctx): string {
   const { view } = ctx;
   const pcts: MetricKey[] = ['p50Us', 'p90Us', 'p99Us', 'p999Us', 'maxUs'];
@@ -18,9 +18,11 @@ export function latencySection(ctx: Ctx): string {
     const present = view.series.filter((s) => figure(view, s.key, step.name, 'p50Us'));
     if (present.length === 0) return '';
     const id = ctx.charts.id();
+    // Points joined by lines, not bars: the axis is logarithmic (p50 to max spans orders of magnitude), and a bar's
+    // length on a log axis starts wherever the axis does, so it would not be proportional to anything.
     const chart = ctx.charts.add({
       id,
-      type: 'bar',
+      type: 'line',
       labels: pcts.map((p) => METRICS[p].label),
       x: { title: 'percentile', format: 'int' },
       y: { title: unit.axis, format: 'ms', log: true },

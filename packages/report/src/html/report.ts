@@ -6,7 +6,7 @@ import { latencyFromText } from '../latency-origin.js';
 import { ladderLede, leadingMetricLede } from '../leading-metric.js';
 import { METRICS } from '../metrics.js';
 import { verdictOf } from '../verdict.js';
-import { buildViews, cellOf, figure, type ScenarioView } from '../view.js';
+import { buildViews, cellOf, figure, headlineStepPhrase, type ScenarioView } from '../view.js';
 import { groupWarnings } from '../warnings.js';
 import { Charts } from './chart.js';
 import type { Ctx, HtmlOptions } from './context.js';
@@ -132,7 +132,7 @@ function glanceSection(ctx: Ctx): string {
   if (ladder) {
     // RPS and p99 are in their cards; the CPU sentence (with ratios) and every caveat stay as words.
     const notes = ladder.sentences.filter((s) => !s.startsWith('Highest RPS') && !s.startsWith('Lowest p99'));
-    const lede = `Ranked at the largest step, <b>${escapeHtml(ladder.step)}</b> (medians over repeats). ${escapeHtml(lead ? ladderLede(view) : leadingMetricLede(view))}`;
+    const lede = `Ranked at ${headlineStepPhrase(view, ladder.step)}, <b>${escapeHtml(ladder.step)}</b> (medians over repeats). ${escapeHtml(lead ? ladderLede(view) : leadingMetricLede(view))}`;
     body +=
       (lead ? `<h3 id="${ctx.anchor('ladder')}" class="lead-ladder">The blog ladder</h3><p class="muted">${lede}</p>` : `<p class="lede">${lede}</p>`) +
       // Said once, above the first ranking: with a lead, its caveats are already there.
