@@ -2,6 +2,7 @@ import { DISTURBED_WARNINGS, type Results, type Run, type Thresholds } from '@kv
 import { CompareInputError } from './errors.js';
 import { METRICS, metricSpec, pairedValuesOf, valuesOf } from './metrics.js';
 import { DEFAULT_ALPHA, DEFAULT_T_ALPHA, decide } from './rule.js';
+import { median } from './stats.js';
 import type { Comparison, ComparisonRow, Source } from './schema.js';
 
 export interface CompareOptions {
@@ -337,6 +338,17 @@ function sameThresholds(a: Thresholds, b: Thresholds): boolean {
 }
 
 /** A comparison across machines measures the machines too; say so rather than pretend. */
+/**
+ * How far apart two files' calibrations may be and still count as one machine: the medians of one machine's runs
+ * agree within 2 % (4.39 and 4.45 ms in two runs of blog-quick), and a run's own before/after moves up to 11 %.
+ */
+const SPEED_DIFFERENCE = 0.15;
+
+/** The median CPU time of the runner's calibration work over a file's runs: the machine's speed; null if none. */
+function calibrationNs(results: Results): number | null {
+  return median(results.runs.flatMap((run) => run.machine?.calibration.map((c) => c.beforeNs) ?? []).filter((ns) => ns > 0));
+}
+
 function machineDifference(baseline: Results, current: Results): string | null {
   const a = baseline.environment;
   const b = current.environment;
@@ -344,6 +356,13 @@ function machineDifference(baseline: Results, current: Results): string | null {
   if (a.cpuModel !== b.cpuModel) diffs.push(`CPU "${a.cpuModel}" vs "${b.cpuModel}"`);
   if (a.cores !== b.cores) diffs.push(`${a.cores} vs ${b.cores} cores`);
   if (a.hostname !== b.hostname) diffs.push(`host ${a.hostname} vs ${b.hostname}`);
+  if (a.kernel !== b.kernel) diffs.push(`kernel ${a.kernel} vs ${b.kernel}`);
+  // Two VMs can share a CPU name, a core count and a hostname and still differ twice over in speed (seen: every
+  // server's CPU per request doubled between two such hosts); the runner's calibration tells them apart.
+  const [speedA, speedB] = [calibrationNs(baseline), calibrationNs(current)];
+  if (speedA !== null && speedB !== null && Math.abs(speedB / speedA - 1) > SPEED_DIFFERENCE) {
+    diffs.push(`the same calibration work took ${(speedA / 1e6).toFixed(2)} vs ${(speedB / 1e6).toFixed(2)} ms of CPU`);
+  }
   if (diffs.length === 0) return null;
   return (
     `the baseline and the current run come from different machines (${diffs.join(', ')}): machine-to-machine ` +

@@ -161,6 +161,29 @@ describe('compare', () => {
     expect(cpu.reason).toBe('not judged: 50% lower, better, but the two runs come from different machines (see the first note)');
   });
 
+  it('tells two VMs of one name apart by their kernel and by the speed of the calibration work', () => {
+    const calibrated = (results: ReturnType<typeof resultsOf>, ns: number) => {
+      for (const run of results.runs) {
+        run.machine = { busyCores: 1, otherCores: 0, softirqCores: 0, stealCores: 0, calibration: [{ cpu: '0', beforeNs: ns, afterNs: ns }], drift: 0 };
+      }
+      return results;
+    };
+    const baseline = calibrated(resultsOf(repeatsOf(typical)), 2_200_000);
+    const slower = calibrated(resultsOf(repeatsOf({ ...typical, cpuUsPerRequest: 520 })), 4_400_000);
+    const comparison = compare(baseline, slower);
+    expect(comparison.warnings[0]).toMatch(
+      /^the baseline and the current run come from different machines \(the same calibration work took 2\.20 vs 4\.40 ms of CPU\)/,
+    );
+    expect(comparison.rows.find((r) => r.metric === 'cpuPerRequest')!.verdict).toBe('no-change');
+    // Within the calibration's own scatter, one machine: the doubled CPU per request is a regression.
+    const same = compare(baseline, calibrated(resultsOf(repeatsOf({ ...typical, cpuUsPerRequest: 520 })), 2_300_000));
+    expect(same.warnings.join()).not.toMatch(/different machines/);
+    expect(same.rows.find((r) => r.metric === 'cpuPerRequest')!.verdict).toBe('regression');
+    const otherKernel = resultsOf(repeatsOf(typical));
+    otherKernel.environment.kernel = '6.18.44-fc-v1098';
+    expect(compare(baseline, otherKernel).warnings[0]).toMatch(/different machines \(kernel 6\.1\.0 vs 6\.18\.44-fc-v1098\)/);
+  });
+
   it('skips a step whose load differs between the runs, and says why', () => {
     const scenario = {
       steps: [
