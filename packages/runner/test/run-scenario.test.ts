@@ -157,6 +157,12 @@ describe('runScenario', () => {
     expect(slowEq!.serverProcess!.cpu!.usPerRequest).toBeGreaterThan(900);
     expect(slowEq!.serverProcess!.cpu!.usPerRequest).toBeLessThan(3000);
     expect(quickEq!.serverProcess!.cpu!.usPerRequest).toBeLessThan(slowEq!.serverProcess!.cpu!.usPerRequest);
+    // The timeline counts from the load's start: its first sample lands one sampling interval in (200 ms), not
+    // after the generator's own start-up (once 1-2 s of empty axis on every report).
+    for (const run of [slowEq!, quickEq!]) {
+      expect(run.timeline[0]!.tMs).toBeGreaterThan(100);
+      expect(run.timeline[0]!.tMs).toBeLessThan(350);
+    }
     expect(slowEq!.serverProcess!.nofile!.soft).toBeGreaterThan(0);
     expect(results.environment.pinning.mode).toBe(os.availableParallelism() >= 2 ? 'auto' : 'off');
     expect(liveChildren()).toBe(0);

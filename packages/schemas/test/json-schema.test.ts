@@ -62,6 +62,23 @@ describe('docs/schemas', () => {
   });
 });
 
+describe('docs/results', () => {
+  it('holds only results files kvbench reads today (the README quotes their figures), and the power tables beside them', async () => {
+    const dir = path.join(ROOT, 'docs/results');
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      const json = (await readJson(path.join(dir, file))) as { kind?: string; rows?: unknown };
+      if (file.startsWith('power-')) {
+        expect(Array.isArray(json.rows), file).toBe(true);
+        continue;
+      }
+      const parsed = ResultsSchema.safeParse(json);
+      expect(parsed.success, `${file}: ${parsed.error?.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`).toBe(true);
+    }
+  });
+});
+
 describe('$schema', () => {
   it('is a path relative to the file that holds it', () => {
     expect(schemaReference(path.join(ROOT, 'results/x.json'), JSON_SCHEMA_FILES.results)).toBe('../docs/schemas/results.schema.json');

@@ -25,7 +25,7 @@ export async function abCommand(argv: string[]): Promise<number> {
   const repeats = repeat ?? loaded.scenario.repeat;
   if (repeats % 2 === 1) {
     // The plan reverses the server order every other repeat (A B, B A, …): only an even count runs each side first
-    // equally often. In 10 A/A trials of 3 repeats (results/published/power-20261201T223935Z.json) head read 3.2 %
+    // equally often. In 10 A/A trials of 3 repeats (docs/results/power-20261201T223935Z.json) head read 3.2 %
     // (post) and 1.0 % (mix) above the identical base on average; an unbalanced order is one suspect.
     process.stderr.write(
       `note: ${repeats} repeats is odd, so base runs first ${(repeats + 1) / 2} times and head ${(repeats - 1) / 2}; ` +
