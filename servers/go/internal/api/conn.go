@@ -76,7 +76,8 @@ func (c *jsonErrorConn) CloseWrite() error {
 }
 
 // jsonError turns one of net/http's own plain-text error responses into the
-// same status with a JSON body (a 400 after a read timed out into a 408).
+// same status with a JSON body (a 400 after a read timed out into a 408, a
+// 501 for an unknown transfer coding into the spec's 400).
 // Any other bytes are left alone (ok false); the first comparison already
 // rules out every ordinary response.
 func jsonError(p []byte, timedOut bool) ([]byte, bool) {
@@ -90,6 +91,13 @@ func jsonError(p []byte, timedOut bool) ([]byte, bool) {
 	}
 	if timedOut && bytes.Equal(statusLine, []byte(proto+"400 Bad Request")) {
 		statusLine, text = []byte(proto+"408 Request Timeout"), []byte("408 Request Timeout: headers not received within the header timeout")
+	}
+	// net/http answers any transfer coding but a lone chunked with 501 (RFC
+	// 9112 §6.1's SHOULD for a coding it does not know). Without chunked as
+	// the final coding the body's length cannot be known, and §6.3 says 400
+	// and close: the answer the other servers give (docs/kv-spec.md).
+	if bytes.Equal(statusLine, []byte(proto+"501 Not Implemented")) && bytes.Equal(text, []byte("Unsupported transfer encoding")) {
+		statusLine, text = []byte(proto+"400 Bad Request"), []byte("400 Bad Request: unsupported Transfer-Encoding (only chunked is read)")
 	}
 	body, _ := json.Marshal(errorBody{Error: string(text)})
 	out := make([]byte, 0, len(statusLine)+len(body)+96)

@@ -296,6 +296,17 @@ func TestJSONErrorAfterATimeoutIs408(t *testing.T) {
 	}
 }
 
+func TestJSONErrorAnswersAnUnknownTransferCodingWith400(t *testing.T) {
+	plain := []byte("HTTP/1.1 501 Not Implemented" + plainErrorHeaders + "Unsupported transfer encoding")
+	got, ok := jsonError(plain, false)
+	if !ok || !bytes.HasPrefix(got, []byte("HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n")) {
+		t.Fatalf("jsonError(501 unsupported TE) = %q, %v", got, ok)
+	}
+	if !bytes.HasSuffix(got, []byte(`{"error":"400 Bad Request: unsupported Transfer-Encoding (only chunked is read)"}`)) {
+		t.Errorf("body: %q", got)
+	}
+}
+
 func TestJSONErrorLeavesOtherWritesAlone(t *testing.T) {
 	tests := []string{
 		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
