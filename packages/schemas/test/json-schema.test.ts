@@ -62,6 +62,17 @@ describe('docs/schemas', () => {
   });
 });
 
+describe('results/baseline/ci.json', () => {
+  it('was measured with the ci scenario as it is now: the same steps and load, so .ci/run can compare against it', async () => {
+    const baseline = ResultsSchema.parse(await readJson(path.join(ROOT, 'results/baseline/ci.json')));
+    const scenario = ScenarioSchema.parse(await readJson(path.join(ROOT, 'scenarios/ci.json')));
+    const refresh = 'the baseline is stale: run `pnpm kvbench baseline ci` on a quiet machine and commit results/baseline/ci.json';
+    expect(baseline.scenario.steps, refresh).toEqual(scenario.steps);
+    expect(baseline.scenario.load, refresh).toEqual(scenario.load);
+    expect(baseline.scenario.repeat, refresh).toBe(scenario.repeat);
+  });
+});
+
 describe('docs/results', () => {
   it('holds only results files kvbench reads today (the README quotes their figures), and the power tables beside them', async () => {
     const dir = path.join(ROOT, 'docs/results');
