@@ -337,7 +337,6 @@ function sameThresholds(a: Thresholds, b: Thresholds): boolean {
   return (Object.keys(a) as (keyof Thresholds)[]).every((key) => a[key] === b[key]);
 }
 
-/** A comparison across machines measures the machines too; say so rather than pretend. */
 /**
  * How far apart two files' calibrations may be and still count as one machine: the medians of one machine's runs
  * agree within 2 % (4.39 and 4.45 ms in two runs of blog-quick), and a run's own before/after moves up to 11 %.
@@ -349,6 +348,7 @@ function calibrationNs(results: Results): number | null {
   return median(results.runs.flatMap((run) => run.machine?.calibration.map((c) => c.beforeNs) ?? []).filter((ns) => ns > 0));
 }
 
+/** A comparison across machines measures the machines too; say so rather than pretend. */
 function machineDifference(baseline: Results, current: Results): string | null {
   const a = baseline.environment;
   const b = current.environment;
