@@ -33,7 +33,7 @@ export function fdLimit(value: string | undefined): FdLimit | undefined {
   if (value === undefined) return undefined;
   const match = /^(\d+)(?::(\d+))?$/.exec(value);
   const parsed = match && FdLimitSchema.safeParse({ soft: Number(match[1]), ...(match[2] ? { hard: Number(match[2]) } : {}) });
-  if (!parsed || !parsed.success) throw new UsageError(`--fd-limit ${value}: expected SOFT or SOFT:HARD with SOFT ≤ HARD, e.g. 256 or 256:256`);
+  if (!parsed?.success) throw new UsageError(`--fd-limit ${value}: expected SOFT or SOFT:HARD with SOFT ≤ HARD, e.g. 256 or 256:256`);
   return parsed.data;
 }
 

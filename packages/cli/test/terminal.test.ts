@@ -34,7 +34,7 @@ describe('build progress', () => {
     reporter.prepared?.({ name: 'rust', language: 'Rust', source: 'manifest', version: '1.0', build: null } as never);
     const afterBuild = stream.text();
     await sleep(60);
-    expect(afterBuild).toMatch(/^building rust …\n(  rust: still building, \d+ s\n)+  rust: ready/);
+    expect(afterBuild).toMatch(/^building rust …\n( {2}rust: still building, \d+ s\n)+ {2}rust: ready/);
     expect(stream.text()).toBe(afterBuild);
   });
 });

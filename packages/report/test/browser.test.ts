@@ -138,6 +138,23 @@ describe.skipIf(skip)('reports in headless Chromium, opened from disk', () => {
     await page.close();
   }, 60_000);
 
+  /** What axesOf reads of a Chart.js chart: only public properties (Chart.getChart, scales, ticks, getPixelForValue). */
+  interface ScaleView {
+    type: string;
+    axis: 'x' | 'y';
+    min: number;
+    max: number;
+    ticks: { value: number; label: unknown }[];
+    options: { title?: { text?: unknown } };
+    getPixelForValue(value: number): number;
+  }
+  interface ChartView {
+    scales: Record<string, ScaleView>;
+    data: { datasets: { data: unknown[] }[] };
+    config: { type: string };
+    options: { indexAxis?: string };
+  }
+
   /**
    * Every number axis of every chart as Chart.js laid it out (its public API: Chart.getChart, scale.ticks,
    * getPixelForValue): the labels a reader sees and where they sit, the axis type, the chart type.
@@ -146,30 +163,30 @@ describe.skipIf(skip)('reports in headless Chromium, opened from disk', () => {
     return page.evaluate(() => {
       const measure = document.createElement('canvas').getContext('2d')!;
       measure.font = `12px ${getComputedStyle(document.body).fontFamily}`;
-      const Chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): any } }).Chart;
+      const Chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): ChartView | undefined } }).Chart;
       return [...document.querySelectorAll('canvas')].flatMap((canvas) => {
         const chart = Chart.getChart(canvas);
         if (!chart) return [];
-        return Object.values(chart.scales as Record<string, any>)
+        return Object.values(chart.scales)
           .filter((scale) => scale.type === 'linear' || scale.type === 'logarithmic')
           .map((scale) => {
-            const labelled = (scale.ticks as { value: number; label: unknown }[]).filter((t) => t.label !== '' && t.label !== undefined);
-            const data = (chart.data.datasets as { data: unknown[] }[]).flatMap((d) =>
+            const labelled = scale.ticks.filter((t) => t.label !== '' && t.label !== undefined);
+            const data = chart.data.datasets.flatMap((d) =>
               d.data.map((v) => (typeof v === 'number' ? v : v && typeof v === 'object' ? (v as Record<string, number>)[scale.axis] : null)),
             );
             return {
               chart: canvas.id,
-              chartType: chart.config.type as string,
+              chartType: chart.config.type,
               valueAxis: (chart.options.indexAxis === 'y' ? 'x' : 'y') === scale.axis,
-              axis: scale.axis as 'x' | 'y',
+              axis: scale.axis,
               title: String(scale.options.title?.text ?? ''),
-              type: scale.type as string,
-              min: scale.min as number,
-              max: scale.max as number,
+              type: scale.type,
+              min: scale.min,
+              max: scale.max,
               dataMax: Math.max(...data.filter((v): v is number => typeof v === 'number' && Number.isFinite(v))),
               labels: labelled.map((t) => ({
                 text: String(t.label),
-                pixel: scale.getPixelForValue(t.value) as number,
+                pixel: scale.getPixelForValue(t.value),
                 width: measure.measureText(String(t.label)).width,
                 value: t.value,
               })),

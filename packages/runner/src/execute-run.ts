@@ -101,7 +101,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
           signal: ctx.signal,
         });
       } catch (error) {
-        const stop = proc && proc.running ? await proc.stop(graceFor(proc)) : null;
+        const stop = proc?.running ? await proc.stop(graceFor(proc)) : null;
         return failedRun(base, 'load-failed', `the warm-up load failed: ${(error as Error).message}`, [], proc?.coldStartMs ?? null, stop);
       }
       proc?.resetOpenFileErrors();
@@ -114,7 +114,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
         const search = await measureCapacity(live, item, ctx);
         capacity = search.result;
         if (!search.best) {
-          const stop = proc && proc.running ? await proc.stop(graceFor(proc)) : null;
+          const stop = proc?.running ? await proc.stop(graceFor(proc)) : null;
           const why = `no probe met p99 ≤ ${step.capacity.p99Ms} ms with every request answered (${search.result.probes.map((p) => `${p.rate}/s: ${p.reason}`).join('; ')})`;
           return {
             ...failedRun(base, 'load-failed', why, [{ ...where, code: 'failed-requests', message: `${target.name}: ${why}` }], proc?.coldStartMs ?? null, stop),
@@ -126,7 +126,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
         measured = await measureLoad(live, step, item.seed, ctx, (p) => ctx.onProgress?.(item, p));
       }
     } catch (error) {
-      const stop = proc && proc.running ? await proc.stop(graceFor(proc)) : null;
+      const stop = proc?.running ? await proc.stop(graceFor(proc)) : null;
       const message = `the load generator failed: ${(error as Error).message}`;
       return failedRun(base, 'load-failed', message, [], live.process?.coldStartMs ?? null, stop);
     }
@@ -135,7 +135,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
 
     // Did the server die under load? Checked before we ask it to stop, so a crash is not mistaken for our SIGTERM.
     const crashedWith = proc && !proc.running ? proc.exitInfo : null;
-    const stop: StopOutcome | null = proc && proc.running ? await proc.stop(graceFor(proc)) : null;
+    const stop: StopOutcome | null = proc?.running ? await proc.stop(graceFor(proc)) : null;
 
     const speedAfter = await calibrate(ctx);
     const client = clientResult(outcome, summarizeLatency(outcome.histogram), {

@@ -535,7 +535,7 @@ function hostLines(raw: readonly string[]): number {
 }
 
 function isPutPath(url: string | undefined): boolean {
-  return url === '/kv' || (url !== undefined && url.startsWith('/kv?'));
+  return url === '/kv' || url?.startsWith('/kv?') === true;
 }
 
 function declaredTooLarge(req: KvRequest): boolean {

@@ -36,7 +36,7 @@ export function isExpired(entry: Entry, now: number): boolean {
 export function ttlSecondsToMs(seconds: number): number {
   const ms = Math.round(seconds * 1000);
   if (ms < 1) return 1;
-  return ms > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : ms;
+  return Math.min(ms, Number.MAX_SAFE_INTEGER);
 }
 
 /**

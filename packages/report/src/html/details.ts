@@ -85,7 +85,7 @@ export function buildSection(ctx: Ctx): string {
     ]),
   });
   const commands = rows
-    .filter((r) => r.build && r.build.command.length)
+    .filter((r) => r.build?.command.length)
     .map((r) => `<dt>${escapeHtml(r.series.label)}</dt><dd><code>${escapeHtml(r.build!.command.join(' '))}</code></dd>`)
     .join('');
   const errors = view.series

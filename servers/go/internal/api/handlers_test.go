@@ -249,7 +249,7 @@ func TestOverTheWire(t *testing.T) {
 		{"header without a colon", "GET /healthz HTTP/1.1\r\nHost: x\r\nno colon\r\n\r\n", 400},
 		{"missing Host", "GET /healthz HTTP/1.1\r\n\r\n", 400},
 		{"headers over 1 MB", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 2<<20) + "\r\n\r\n", 431},
-		{"unknown transfer coding", "POST /kv HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501},
+		{"unknown transfer coding", "POST /kv HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 400},
 		// These net/http takes, and refuseHead refuses.
 		{"101 header fields", "GET /healthz HTTP/1.1\r\nHost: x\r\n" + strings.Repeat("X-H: v\r\n", 100) + "\r\n", 431},
 		{"a target over 8 KiB", "GET /healthz?p=" + strings.Repeat("a", MaxTargetBytes) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414},
