@@ -8,7 +8,7 @@ import { ScenarioSchema, type ServerInfo } from '@kvbench/schemas';
 import { DiskFullError, FileExistsError, readResults, resultsId, runScenario, shareablePath, writeResults, type Target } from '../src/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** A results file kvbench really wrote, from before results carried `$schema`; only ever read here. */
+/** A results file kvbench really wrote, with `$schema` relative to results/baseline/; only ever read here. */
 const BASELINE = path.join(ROOT, 'results/baseline/ci.json');
 
 const tempDir = () => mkdtemp(path.join(os.tmpdir(), 'kvbench-results-file-'));
@@ -41,7 +41,7 @@ const scenario = {
 describe('writeResults', () => {
   it('sets $schema relative to where the file lands, and the file reads back', async () => {
     const results = await readResults(BASELINE);
-    expect(results.$schema).toBeUndefined();
+    expect(results.$schema).toBe('../../docs/schemas/results.schema.json');
     const dir = await tempDir();
     const nested = path.join(dir, 'a', 'b', 'r.json');
     await writeResults(nested, results);
