@@ -37,9 +37,12 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${apt_packages[@]}" >/dev/null
 fi
 
-if ! command -v pnpm >/dev/null || [ "$(pnpm --version)" != "9.15.9" ]; then
-  echo "setup.sh: installing pnpm 9.15.9"
-  npm install -g --silent pnpm@9.15.9
+# pnpm 10: 9.x exits 0 when Ctrl-C stops the script it runs (pnpm/pnpm#9626, fixed in 10.x by #9938), so
+# `pnpm kvbench` and `pnpm bench` could not report an interrupted run to a shell or a CI step.
+pnpm_version=$(node -p 'require("./package.json").packageManager.split("@")[1]')
+if ! command -v pnpm >/dev/null || [ "$(pnpm --version)" != "$pnpm_version" ]; then
+  echo "setup.sh: installing pnpm $pnpm_version"
+  npm install -g --silent "pnpm@$pnpm_version"
 fi
 pnpm install --frozen-lockfile --reporter=silent
 # Every server entry with the version its toolchain or runtime reports: a runtime that did not install shows here.

@@ -30,6 +30,11 @@ async function runningUntil(progress: RegExp, program: string, args: string[]) {
   return child;
 }
 
+/** `kvbench run` of `file` against the fake server tagged with `marker`, results into `dir`, no report. */
+function runFake(file: string, dir: string, marker: string, ...flags: string[]): string[] {
+  return ['run', file, '--results-dir', dir, '--no-report', ...flags, '--name', 'fake', '--command', `node ${FAKE} --marker ${marker} {flags}`];
+}
+
 async function scenarioFile(dir: string, body: object) {
   const file = path.join(dir, 'scenario.json');
   await writeFile(file, JSON.stringify(body));
@@ -184,20 +189,7 @@ describe('kvbench run', () => {
     });
     // node with tsx as a loader: the two signals below must reach the runner itself, as a relaying wrapper's do
     // (sent to the tsx wrapper instead, its own second-signal rule would force-kill the runner).
-    const child = await runningUntil(/\[2\/2\] fake long/, process.execPath, [
-      '--import',
-      'tsx',
-      MAIN,
-      'run',
-      file,
-      '--results-dir',
-      dir,
-      '--no-report',
-      '--name',
-      'fake',
-      '--command',
-      `node ${FAKE} --marker ${marker} {flags}`,
-    ]);
+    const child = await runningUntil(/\[2\/2\] fake long/, process.execPath, ['--import', 'tsx', MAIN, ...runFake(file, dir, marker)]);
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(processesWith(marker)).toHaveLength(1);
     // One Ctrl-C as a wrapper relays it: twice, 30 ms apart. It must stay one interruption, not a forced exit.
@@ -214,26 +206,43 @@ describe('kvbench run', () => {
     expect(results.runs[1].client.sent).toBeGreaterThan(0);
   });
 
+  it('on Ctrl-C through `pnpm kvbench`, as a terminal sends it, a shell sees 130 and the partial results are kept', async () => {
+    const dir = await tempDir('kvbench-cli-');
+    const marker = `pnpm-sigint-${process.pid}`;
+    const file = await scenarioFile(dir, { name: 'cli-pnpm-sigint', load: { connections: 10, warmupRequests: 0 }, steps: [{ name: 'long', durationSec: 60 }] });
+    // A process group of its own, so that the signal below reaches pnpm, the runner and the server at once, as a
+    // terminal's Ctrl-C reaches its foreground group. pnpm 9 then exited 0 (pnpm/pnpm#9626).
+    const child = spawn('pnpm', ['--silent', 'kvbench', ...runFake(file, dir, marker, '--no-verify')], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number>((resolve) =>
+      // What a shell reports: the exit code, or 128 + the number of the signal the process died of.
+      child.on('exit', (code, signal) => resolve(code ?? 128 + os.constants.signals[signal!])),
+    );
+    const started = () => /\[1\/1\] fake long/.test(stderr);
+    for (let waited = 0; !started() && child.exitCode === null && waited < 30_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(started(), `the step never started; stderr:\n${stderr.slice(-600)}`).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    process.kill(-child.pid!, 'SIGINT');
+    const pnpmVersion = spawnSync('pnpm', ['--version'], { encoding: 'utf8' }).stdout.trim();
+    expect(await exited, `shell status of pnpm ${pnpmVersion} kvbench after Ctrl-C; stderr:\n${stderr.slice(-600)}`).toBe(130);
+    expect(processesWith(marker)).toEqual([]);
+    const [resultsFile] = (await readdir(dir)).filter((f) => f.startsWith('cli-pnpm-sigint-'));
+    const results = JSON.parse(await readFile(path.join(dir, resultsFile!), 'utf8'));
+    expect(results.complete).toBe(false);
+    expect(results.runs.map((r: { status: string }) => r.status)).toEqual(['interrupted']);
+  }, 60_000);
+
   it('on SIGKILL of the runner, the server and the client die with it, and the next run removes its data directory', async () => {
     const dir = await tempDir('kvbench-cli-');
     const marker = `sigkill-${process.pid}`;
     const file = await scenarioFile(dir, { name: 'cli-sigkill', load: { connections: 10, warmupRequests: 0 }, steps: [{ name: 'long', durationSec: 60 }] });
     // node with tsx as a loader, not the tsx wrapper: the process killed must be the runner itself.
-    const child = await runningUntil(/\[1\/1\] fake long/, process.execPath, [
-      '--import',
-      'tsx',
-      MAIN,
-      'run',
-      file,
-      '--results-dir',
-      dir,
-      '--no-report',
-      '--no-verify',
-      '--name',
-      'fake',
-      '--command',
-      `node ${FAKE} --marker ${marker} {flags}`,
-    ]);
+    const child = await runningUntil(/\[1\/1\] fake long/, process.execPath, ['--import', 'tsx', MAIN, ...runFake(file, dir, marker, '--no-verify')]);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(processesWith(marker)).toHaveLength(1);
     const scratch = `kvbench-run-${child.pid}-`;
