@@ -8,51 +8,23 @@
 // every shard, then 5 times: POST one key and time until its shard file has been renamed into place again (polled
 // every 5 ms). Prints each lag, the SIGTERM-to-exit time, and removes the directory. 127.0.0.1 only; by hand, not in
 // tests (a 1 M-key store takes a minute or two a server).
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { crc32 } from 'node:zlib';
+import { SHARDS, shardOf, sleep, startOn, writeStore } from './lib/store-fixture.mjs';
 
-const SHARDS = 5;
 const [keysArg, dashes, ...command] = process.argv.slice(2);
 const keys = Number(keysArg);
 if (!Number.isInteger(keys) || keys < 1 || dashes !== '--' || command.length === 0) {
   console.error('usage: node scripts/flush-lag.mjs KEYS -- COMMAND...');
   process.exit(2);
 }
-const shardOf = (key) => crc32(key) % SHARDS;
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const dir = await mkdtemp(path.join(tmpdir(), 'flush-lag-'));
 try {
-  const now = Date.now();
-  const parts = Array.from({ length: SHARDS }, () => []);
-  const value = JSON.stringify('v'.repeat(98));
-  for (let i = 0; i < keys; i++) {
-    const key = `key-${i}`;
-    parts[shardOf(key)].push(`${JSON.stringify(key)}:{"value":${value},"timestamp":${now},"ttl":-1}`);
-  }
-  for (let s = 0; s < SHARDS; s++) {
-    const json = `{${parts[s].join(',')}}`;
-    await writeFile(path.join(dir, `shard-${s}`), `${json}\n${createHash('md5').update(json).digest('hex')}`);
-  }
-  parts.length = 0;
-
+  await writeStore(dir, keys);
   const started = Date.now();
-  const child = spawn(command[0], [...command.slice(1), '--host', '127.0.0.1', '--port', '0', '--directory', dir, '--load'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`exited ${code} before listening`)));
-  });
+  const { child, url, exited } = await startOn(command, dir);
   console.log(`${keys} keys: loaded and listening after ${Date.now() - started} ms`);
 
   const mtime = async (file) => (await stat(file)).mtimeMs;
@@ -82,7 +54,7 @@ try {
 
   const stopAt = Date.now();
   child.kill('SIGTERM');
-  const code = await new Promise((resolve) => child.on('exit', (c) => resolve(c)));
+  const { code } = await exited;
   console.log(`SIGTERM to exit: ${Date.now() - stopAt} ms, exit ${code}`);
 } finally {
   await rm(dir, { recursive: true, force: true });
