@@ -349,7 +349,7 @@ func BenchmarkParsePut(b *testing.B) {
 	}
 }
 
-// nestedValue is a value depth levels deep (see valueEnd), arrays and objects
+// nestedValue is a value depth levels deep (see member.depth), arrays and objects
 // alternating, with a string at the bottom.
 func nestedValue(depth int) string {
 	v := `"bottom"`

@@ -1,14 +1,12 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"kvbench/servers/go/internal/store"
 )
@@ -47,65 +45,55 @@ func isJSONContentType(ct string) bool {
 	return strings.EqualFold(strings.Trim(essence, " \t"), "application/json")
 }
 
-// parsePut validates a POST /kv body. Every error it returns is a 400 whose
-// message is fit for the client. Member names are matched exactly, so an
-// unknown or differently-cased field ("Key") is rejected.
+// parsePut validates a POST /kv body, in one scan (see scanner). Every
+// error it returns is a 400 whose message is fit for the client. Member names
+// are matched exactly, so an unknown or differently-cased field ("Key") is
+// rejected.
 func parsePut(body []byte) (putRequest, error) {
-	// encoding/json passes invalid UTF-8 inside strings through untouched;
-	// such a value could not be written to a shard file other servers read.
-	if !utf8.Valid(body) {
-		return putRequest{}, errors.New("invalid JSON: body is not valid UTF-8")
-	}
-	obj, err := newObjectReader(body)
-	if err != nil {
+	s := scanner{b: body}
+	if err := s.begin(); err != nil {
 		return putRequest{}, err
 	}
-	var key, value, ttl []byte
-	valueDepth := 0
+	var key, value, ttl member
 	for {
-		name, raw, depth, ok := obj.next()
+		m, ok, err := s.next()
+		if err != nil {
+			return putRequest{}, err
+		}
 		if !ok {
 			break
 		}
-		var field *[]byte
-		switch fieldName(name) {
+		var field *member
+		switch fieldName(m.name) {
 		case "key":
 			field = &key
 		case "value":
 			field = &value
-			valueDepth = depth
 		case "ttl":
 			field = &ttl
 		default:
-			return putRequest{}, fmt.Errorf("unknown field %q", fieldName(name))
+			return putRequest{}, fmt.Errorf("unknown field %q", fieldName(m.name))
 		}
 		// JSON parsers disagree on which duplicate wins; refuse to guess.
-		if *field != nil {
-			return putRequest{}, fmt.Errorf("duplicate field %q", fieldName(name))
+		if field.value != nil {
+			return putRequest{}, fmt.Errorf("duplicate field %q", fieldName(m.name))
 		}
-		*field = raw
-	}
-	// A lone surrogate (\ud800) decodes to U+FFFD in Go but is an error in
-	// other servers' JSON readers, so a shard file holding one would not
-	// load there. Backslashes are rare in keys and values: check only then.
-	if bytes.IndexByte(body, '\\') >= 0 {
-		if err := checkSurrogates(body); err != nil {
-			return putRequest{}, err
-		}
+		*field = m
 	}
 
 	var req putRequest
-	if req.Key, err = parseKey(key); err != nil {
+	var err error
+	if req.Key, err = parseKey(key.value); err != nil {
 		return putRequest{}, err
 	}
-	if value == nil {
+	if value.value == nil {
 		return putRequest{}, errors.New(`missing "value"`)
 	}
-	if valueDepth > MaxValueDepth {
-		return putRequest{}, fmt.Errorf(`"value" is nested %d levels deep, over the limit of %d`, valueDepth, MaxValueDepth)
+	if value.depth > MaxValueDepth {
+		return putRequest{}, fmt.Errorf(`"value" is nested %d levels deep, over the limit of %d`, value.depth, MaxValueDepth)
 	}
-	req.Value = compactCopy(value)
-	if req.TTL, err = parseTTL(ttl); err != nil {
+	req.Value = compactCopy(value.value, value.space)
+	if req.TTL, err = parseTTL(ttl.value); err != nil {
 		return putRequest{}, err
 	}
 	return req, nil
@@ -157,66 +145,4 @@ func parseTTL(raw []byte) (int64, error) {
 		ms = maxTTLms
 	}
 	return int64(ms), nil
-}
-
-// compactCopy returns a copy of raw, which is valid JSON, without
-// insignificant whitespace, so the value is stored (and returned) in one
-// spelling, and owns its bytes: raw points into a pooled request buffer.
-func compactCopy(raw []byte) json.RawMessage {
-	if bytes.IndexAny(raw, " \t\r\n") < 0 {
-		return bytes.Clone(raw)
-	}
-	var b bytes.Buffer
-	b.Grow(len(raw))
-	if err := json.Compact(&b, raw); err != nil {
-		return bytes.Clone(raw) // unreachable: raw was validated
-	}
-	return b.Bytes()
-}
-
-// checkSurrogates reports a \u escape of a UTF-16 surrogate that is not
-// half of a high-low pair. body is valid JSON, so every backslash in it
-// starts an escape inside a string.
-func checkSurrogates(body []byte) error {
-	for i := 0; i < len(body); i++ {
-		if body[i] != '\\' {
-			continue
-		}
-		if body[i+1] != 'u' {
-			i++ // a one-character escape such as \" or \\
-			continue
-		}
-		r := hex4(body[i+2 : i+6])
-		switch {
-		case r >= 0xd800 && r < 0xdc00: // high: a low must follow at once
-			if i+12 <= len(body) && body[i+6] == '\\' && body[i+7] == 'u' {
-				if lo := hex4(body[i+8 : i+12]); lo >= 0xdc00 && lo < 0xe000 {
-					i += 11
-					continue
-				}
-			}
-			return fmt.Errorf("invalid JSON: lone surrogate %s in a string", body[i:i+6])
-		case r >= 0xdc00 && r < 0xe000:
-			return fmt.Errorf("invalid JSON: lone surrogate %s in a string", body[i:i+6])
-		}
-		i += 5
-	}
-	return nil
-}
-
-// hex4 decodes four hex digits, known valid.
-func hex4(b []byte) rune {
-	var r rune
-	for _, c := range b {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c -= 'a' - 10
-		default:
-			c -= 'A' - 10
-		}
-		r = r<<4 | rune(c)
-	}
-	return r
 }

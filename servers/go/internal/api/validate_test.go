@@ -3,8 +3,10 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"kvbench/servers/go/internal/store"
 )
@@ -113,9 +115,13 @@ func TestValueDepth(t *testing.T) {
 		{strings.Repeat("[", 512) + strings.Repeat("]", 512), 512},
 	}
 	for _, tt := range tests {
-		end, depth := valueEnd([]byte(tt.value+","), 0)
-		if end != len(tt.value) || depth != tt.want {
-			t.Errorf("valueEnd(%s) = %d, depth %d; want %d, depth %d", tt.value, end, depth, len(tt.value), tt.want)
+		s := scanner{b: []byte(`{"value":` + tt.value + `,"key":"k"}`)}
+		if err := s.begin(); err != nil {
+			t.Fatalf("begin: %v", err)
+		}
+		m, ok, err := s.next()
+		if !ok || err != nil || string(m.value) != tt.value || m.depth != tt.want {
+			t.Errorf("value %s: got %s, depth %d (%v, %v); want depth %d", tt.value, m.value, m.depth, ok, err, tt.want)
 		}
 	}
 }
@@ -146,8 +152,10 @@ func TestIsJSONContentType(t *testing.T) {
 	}
 }
 
-// FuzzParsePut checks the hand-written object walk against encoding/json:
-// whatever parsePut accepts, encoding/json decodes to the same key and value.
+// FuzzParsePut checks the hand-written scanner against encoding/json and
+// unicode/utf8: whatever parsePut accepts, encoding/json decodes to the same
+// key and value; whatever it calls invalid JSON, they refuse too, unless the
+// reason is a lone surrogate escape (which encoding/json decodes to U+FFFD).
 func FuzzParsePut(f *testing.F) {
 	for _, seed := range []string{
 		`{"key":"k","value":1}`,
@@ -155,11 +163,18 @@ func FuzzParsePut(f *testing.F) {
 		` { "value" : [ ] , "key" : "\u00e9" } `,
 		`{"k\u0065y":"k","value":null,"ttl":null}`,
 		`[1,2]`, `{"key":"k","value":1,}`, `{"key":"k"`,
+		`{"key":"k","value":[-0.5e+3,true,false,null,{"a":{}},[[]],"\u00e9\ud83d\ude00"]}`,
+		`{"key":"k","value":01}`, `{"key":"k","value":1.}`, `{"key":"k","value":[1,]}`, `{"key":"k","value":{"a" 1}}`,
+		"{\"key\":\"k\",\"value\":\"\t\"}", "{\"key\":\"\xed\xa0\x80\",\"value\":1}",
 	} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		got, err := parsePut(body) // must not panic, whatever the input
+		var syntax *syntaxError
+		if errors.As(err, &syntax) && !strings.Contains(err.Error(), "lone surrogate") && utf8.Valid(body) && json.Valid(body) {
+			t.Fatalf("parsePut called %q invalid (%v), encoding/json and utf8 accept it", body, err)
+		}
 		if err != nil {
 			return
 		}
