@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 import { findLoneSurrogate, loneSurrogateIn, MAX_VALUE_DEPTH, nestedDeeperThan, NO_TTL, ttlSecondsToMs, type Store } from './store.js';
+import { members, memberText } from './json-text.js';
 
 /** Largest accepted body; one byte more is 413. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -259,7 +260,7 @@ const FIELD_NAMES = ['"key"', '"value"', '"ttl"'] as const;
 export function duplicateMember(body: string): string | undefined {
   if (!body.includes('\\u') && FIELD_NAMES.every((name) => atMostOnce(body, name))) return undefined;
   const seen = new Set<string>();
-  for (const name of topLevelNames(body)) {
+  for (const { name } of members(body)) {
     if (seen.has(name)) return name;
     seen.add(name);
   }
@@ -269,56 +270,6 @@ export function duplicateMember(body: string): string | undefined {
 function atMostOnce(text: string, needle: string): boolean {
   const first = text.indexOf(needle);
   return first === -1 || text.indexOf(needle, first + needle.length) === -1;
-}
-
-/** The decoded member names of the object `json` (valid JSON, an object), in order. */
-function topLevelNames(json: string): string[] {
-  const names: string[] = [];
-  let i = skipSpace(json, json.indexOf('{') + 1);
-  while (i < json.length && json[i] === '"') {
-    const end = stringEnd(json, i);
-    const quoted = json.slice(i, end);
-    names.push(quoted.includes('\\') ? (JSON.parse(quoted) as string) : quoted.slice(1, -1));
-    i = skipSpace(json, valueEnd(json, skipSpace(json, skipSpace(json, end) + 1)));
-    if (json[i] === ',') i = skipSpace(json, i + 1);
-  }
-  return names;
-}
-
-function skipSpace(json: string, i: number): number {
-  while (i < json.length && (json[i] === ' ' || json[i] === '\t' || json[i] === '\n' || json[i] === '\r')) i++;
-  return i;
-}
-
-/** Just past the string that starts at `json[i] === '"'`. */
-function stringEnd(json: string, i: number): number {
-  for (i++; i < json.length; i++) {
-    if (json[i] === '\\') i++;
-    else if (json[i] === '"') return i + 1;
-  }
-  return i;
-}
-
-/** Just past the value that starts at `json[i]`. */
-function valueEnd(json: string, i: number): number {
-  const first = json[i];
-  if (first === '"') return stringEnd(json, i);
-  if (first === '{' || first === '[') {
-    let depth = 0;
-    while (i < json.length) {
-      const c = json[i]!;
-      if (c === '"') {
-        i = stringEnd(json, i);
-        continue;
-      }
-      if (c === '{' || c === '[') depth++;
-      else if ((c === '}' || c === ']') && --depth === 0) return i + 1;
-      i++;
-    }
-    return i;
-  }
-  while (i < json.length && !',}] \t\n\r'.includes(json[i]!)) i++;
-  return i;
 }
 
 /** True for `application/json`, parameters (`; charset=utf-8`) and any letter case allowed. */
@@ -482,11 +433,10 @@ export class KvApp {
     }
     const invalid = validatePut(doc, body);
     if (invalid !== undefined) return sendBadRequest(res, invalid);
-    const { key, value, ttl } = doc as PutBody;
-    // Serialized once here, into the compact text the store keeps, so no GET hit or flush serializes it again (the
-    // Go and Rust servers compact the value's bytes from the body, which is the same work). JSON.stringify of what
-    // JSON.parse built is the compact form, but for numbers it spells the shortest way (1.0 is kept as 1).
-    this.store.put(key, JSON.stringify(value), ttl === undefined || ttl === null ? NO_TTL : ttlSecondsToMs(ttl));
+    const { key, ttl } = doc as PutBody;
+    // The value's own text from the body, compacted, as the Go and Rust servers keep it: a GET hit or a flush
+    // writes it out as is, and `1.0` or `"\u0041"` read back as sent. validatePut found exactly one "value".
+    this.store.put(key, memberText(body, 'value')!, ttl === undefined || ttl === null ? NO_TTL : ttlSecondsToMs(ttl));
     // A body still arriving when the server began to stop: its connection closes after this answer too.
     if (this.draining) res.setHeader('Connection', 'close');
     res.writeHead(201, CREATED_HEADERS);

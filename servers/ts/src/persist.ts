@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { md5Hex } from './hash.js';
 import { describeError, type Logger } from './log.js';
 import { Entry, isExpired, MAX_VALUE_DEPTH, nestedDeeperThan, type Shard, type Store } from './store.js';
+import { memberText } from './json-text.js';
 
 /**
  * The names `--load` reads and the first flush prunes; anything else in the directory (our own dot-named temporary
@@ -58,8 +59,8 @@ export function encodeShard(entries: ReadonlyMap<string, Entry>): string[] {
     json += `${JSON.stringify(key)}:{"value":${e.value},"timestamp":${e.timestamp},"ttl":${e.ttl}}`;
   }
   json += '}';
-  // Keys go through JSON.stringify and values were stringified when stored; it escapes lone surrogates, so every chunk is well-formed and hashes as the same UTF-8 bytes as
-  // written.
+  // Keys go through JSON.stringify, which escapes lone surrogates, and a value's text was decoded from UTF-8 (a POST
+  // body or a shard file), which cannot hold one, so every chunk is well-formed and hashes as the bytes written.
   hash.update(json);
   chunks.push(`${json}\n${hash.digest('hex')}`);
   return chunks;
@@ -80,7 +81,7 @@ export function decodeShard(name: string, data: Buffer): Array<[string, Entry]> 
   }
 
   const out: Array<[string, Entry]> = [];
-  for (const [key, raw] of members(name, json)) {
+  for (const [key, raw, text] of entries(name, json)) {
     if (
       typeof raw !== 'object' ||
       raw === null ||
@@ -96,7 +97,8 @@ export function decodeShard(name: string, data: Buffer): Array<[string, Entry]> 
       // Another server may accept deeper values; this one could not serve or flush them (see MAX_VALUE_DEPTH).
       throw new ShardFileError(`${name}: the value of ${JSON.stringify(key)} is nested more than ${MAX_VALUE_DEPTH} levels deep`);
     }
-    out.push([key, new Entry(JSON.stringify(fields.value), fields.timestamp, fields.ttl)]);
+    // The value's own text, as the server that wrote the file spelled it (compacted): it reads back byte for byte.
+    out.push([key, new Entry(memberText(text, 'value')!, fields.timestamp, fields.ttl)]);
   }
   return out;
 }
@@ -137,18 +139,18 @@ function valueEnd(bytes: Buffer, at: number): number {
 }
 
 /**
- * The members of the shard's top-level JSON object, each key and entry parsed on its own. One JSON.parse of the
+ * The entries of the shard's top-level JSON object, each key and entry parsed on its own (and the entry's text kept). One JSON.parse of the
  * whole file would need it as one string, and V8 caps a string at ~512 MiB: a shard any server can write would then
  * not load here. The entries (each under the 1 MiB a request may carry) are parsed one by one instead, so the file
  * is bounded only by the Buffer readFile gives (2 GiB).
  */
-function* members(name: string, bytes: Buffer): Generator<[string, unknown]> {
+function* entries(name: string, bytes: Buffer): Generator<[key: string, entry: unknown, text: string]> {
   const fail = (at: number, what: string): never => {
     throw new ShardFileError(`${name}: bad JSON at byte ${at}: ${what}`);
   };
-  const parse = (from: number, to: number): unknown => {
+  const parse = (from: number, text: string): unknown => {
     try {
-      return JSON.parse(bytes.toString('utf8', from, to));
+      return JSON.parse(text);
     } catch (err) {
       return fail(from, (err as Error).message);
     }
@@ -162,12 +164,13 @@ function* members(name: string, bytes: Buffer): Generator<[string, unknown]> {
     for (;;) {
       if (bytes[at] !== QUOTE) fail(at, 'expected a key');
       const keyEnd = valueEnd(bytes, at);
-      const key = parse(at, keyEnd) as string;
+      const key = parse(at, bytes.toString('utf8', at, keyEnd)) as string;
       at = skipSpace(bytes, keyEnd);
       if (bytes[at] !== 0x3a) fail(at, 'expected ":" after a key');
       at = skipSpace(bytes, at + 1);
       const entryEnd = valueEnd(bytes, at);
-      yield [key, parse(at, entryEnd)];
+      const text = bytes.toString('utf8', at, entryEnd);
+      yield [key, parse(at, text), text];
       at = skipSpace(bytes, entryEnd);
       if (bytes[at] === 0x2c) {
         at = skipSpace(bytes, at + 1);
