@@ -18,7 +18,14 @@ export function serverEntries(manifest: ServerManifest, dir: string): ServerDefi
   return [
     { manifest: own, dir },
     ...Object.entries(runtimes ?? {}).map(([runtime, spec]) => ({
-      manifest: { ...own, name: entryName(manifest.name, runtime), runtime, start: spec.start, version: spec.version ?? [spec.start[0]!, '--version'] },
+      manifest: {
+        ...own,
+        name: entryName(manifest.name, runtime),
+        runtime,
+        start: spec.start,
+        version: spec.version ?? [spec.start[0]!, '--version'],
+        knownFailures: spec.knownFailures,
+      },
       dir,
     })),
   ];

@@ -32,6 +32,16 @@ describe('server entries: one per runtime', () => {
     expect(entries.every((e) => e.dir === '/srv/js' && e.manifest.runtimes === undefined)).toBe(true);
   });
 
+  it("gives each entry its own knownFailures: a runtime's are not the server's, nor the server's a runtime's", () => {
+    const slow = { case: 'slow headers', reason: 'a runtime bug' };
+    const own = { case: 'idle keep-alive', reason: 'the server itself' };
+    const entries = serverEntries(
+      manifest({ knownFailures: [own], runtimes: { other: { start: ['o'], knownFailures: [slow] }, third: { start: ['t'] } } }),
+      '/srv/js',
+    );
+    expect(entries.map((e) => e.manifest.knownFailures)).toEqual([[own], [slow], undefined]);
+  });
+
   it('finds them beside their server, selects them by name, and lists them for a typo', async () => {
     const dir = await tempDir();
     for (const [name, extra] of [

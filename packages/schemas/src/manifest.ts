@@ -44,6 +44,24 @@ export type StopSignal = z.infer<typeof StopSignal>;
 const NAME = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes');
 
 /**
+ * A conformance case an entry is known to fail, for a reason outside the project (a runtime's bug, say). The suite
+ * expects that case to fail on that entry and says why, and fails it the day it passes, so the exception is removed
+ * rather than forgotten; every other case still holds. Cases are named the way the suite prints them.
+ */
+export const KnownFailureSchema = z
+  .strictObject({
+    case: z.string().min(1).describe('The conformance case, by its name or the start of it.'),
+    reason: z.string().min(1).describe('Why it fails there, with the upstream bug to watch.'),
+  })
+  .describe('A conformance case this entry is known to fail, and why.');
+export type KnownFailure = z.infer<typeof KnownFailureSchema>;
+
+const KnownFailures = z
+  .array(KnownFailureSchema)
+  .optional()
+  .describe('Conformance cases this entry is known to fail, each with its reason: the suite expects them to fail and says so.');
+
+/**
  * One more runtime for the same build (servers/ts on Bun, say): an entry of its own, named `<name>@<runtime>`, that
  * the runner, the conformance suite and the reports treat like any other server. Its start command's first word is
  * the runtime's binary, sized apart from the artifact.
@@ -52,6 +70,7 @@ export const RuntimeSchema = z
   .strictObject({
     start: Argv.describe("The same artifact started on this runtime; the first word is the runtime's binary."),
     version: Argv.optional().describe("How to read the runtime's version (default: the binary with --version)."),
+    knownFailures: KnownFailures,
   })
   .describe('Another runtime for the same build, e.g. {"start": ["../../packages/runtimes/node_modules/bun/bin/bun", "dist/main.js"]}');
 export type RuntimeSpec = z.infer<typeof RuntimeSchema>;
@@ -73,6 +92,7 @@ export const ServerManifestSchema = z
     version: Argv.optional(),
     ready: ReadinessSchema.default({ by: 'listening-line' }),
     stopSignal: StopSignal.default('SIGTERM'),
+    knownFailures: KnownFailures,
     /**
      * The runtime `start` runs on (e.g. node), when the artifact is not a program of its own: its binary, start's
      * first word, is then sized as the runtime, apart from the artifact.

@@ -18,6 +18,9 @@ export async function listCommand(): Promise<number> {
     const on = manifest.runtime ? ` on ${manifest.runtime}` : '';
     const version = versions[i] ?? 'not installed, or no version command';
     process.stdout.write(`  ${manifest.name.padEnd(16)} ${manifest.language}${on} (${version}) — ${manifest.description}\n`);
+    for (const known of manifest.knownFailures ?? []) {
+      process.stdout.write(`  ${''.padEnd(16)} known to fail the conformance case "${known.case}…": ${known.reason}\n`);
+    }
   });
   return 0;
 }
