@@ -56,7 +56,7 @@ function stepChart(step: string, runs: HistoryEntry[], newestMachine: string, ch
     type: 'line',
     labels: present.map(commitOf),
     x: { title: 'commit, oldest first', format: 'int' },
-    y: { title: 'server CPU per request (µs)', format: 'us' },
+    y: { title: 'CPU per request (µs)', format: 'us' },
     series: servers.map((server) => ({
       label: server,
       color: color(server),
@@ -89,5 +89,7 @@ function stepChart(step: string, runs: HistoryEntry[], newestMachine: string, ch
     ],
     rows,
   });
-  return chartPair({ title: `Step ${step}`, chart, table: tableHtml });
+  // Chart above its table: beside the chart the table scrolled, and its last column, which says a run was disturbed
+  // or from another machine, was out of sight.
+  return chartPair({ title: `Step ${step}`, chart, table: tableHtml, layout: 'wide' });
 }
