@@ -36,8 +36,13 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr, he
     prepared(info: ServerInfo) {
       building.stop();
       const name = info.variant ? `${info.name}@${info.variant}` : info.name;
-      if (info.error) line(`  ${name}: FAILED — ${info.error.split('\n')[0]}`);
-      else {
+      if (info.error) {
+        // The first line says what failed; the next few are the tool's own words (why), the rest is in the results.
+        const [first, ...detail] = info.error.split('\n').filter((l) => l.trim() !== '');
+        line(`  ${name}: FAILED — ${first}`);
+        for (const more of detail.slice(0, FAILURE_LINES)) line(`      ${more.trim()}`);
+        if (detail.length > FAILURE_LINES) line(`      … ${detail.length - FAILURE_LINES} more lines in the results file`);
+      } else {
         const runtime = info.runtime ? `, runtime ${info.runtime.name} ${fmtBytes(info.runtime.bytes)}` : '';
         if (info.build)
           line(
@@ -116,6 +121,8 @@ export function terminalReporter(stream: NodeJS.WriteStream = process.stderr, he
 
 /** A cold Rust build is silent for over a minute: a line every 15 s in a log, a ticking clock on a terminal. */
 const BUILD_HEARTBEAT_MS = 15_000;
+/** How many lines of a failed build's or start's own output the terminal shows under its FAILED line. */
+const FAILURE_LINES = 4;
 
 function buildHeartbeat(stream: NodeJS.WriteStream, tty: boolean, everyMs: number) {
   let timer: NodeJS.Timeout | null = null;

@@ -38,3 +38,19 @@ describe('build progress', () => {
     expect(stream.text()).toBe(afterBuild);
   });
 });
+
+describe('a failed build', () => {
+  it("shows the tool's own first lines under the FAILED line, and says how many more the results file holds", () => {
+    const stream = captured();
+    const reporter = terminalReporter(stream, 60_000);
+    const output = ['ERROR  Refusing to run pnpm@9.15.9', 'Set `manage-package-manager-versions` to `false`', '', 'a', 'b', 'c', 'd'];
+    reporter.prepared?.({ name: 'ts', variant: 'base', error: `building ts failed (exit 1):\n${output.join('\n')}` } as never);
+    expect(stream.text()).toBe(
+      '  ts@base: FAILED — building ts failed (exit 1):\n' +
+        '      ERROR  Refusing to run pnpm@9.15.9\n' +
+        '      Set `manage-package-manager-versions` to `false`\n' +
+        '      a\n      b\n' +
+        '      … 2 more lines in the results file\n',
+    );
+  });
+});

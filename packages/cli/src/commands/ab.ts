@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { compareVariants, confirmRegressions, flaggedForRerun, type Comparison } from '@kvbench/compare';
@@ -47,6 +47,10 @@ export async function abCommand(argv: string[]): Promise<number> {
   try {
     process.stderr.write(`checking out base ${values.base} (${commit.slice(0, 12)}) in ${worktree}\n`);
     await git(['worktree', 'add', '--detach', worktree, commit], paths.root);
+    // The base is installed and built by the pnpm that runs this, whatever its packageManager pins: its lockfile
+    // decides what is installed, and pnpm 10 refuses to switch to an older pnpm it cannot verify (a base from before
+    // the move to pnpm 10 failed both its install and the TypeScript server's `pnpm exec tsc`).
+    await appendFile(path.join(worktree, '.npmrc'), '\nmanage-package-manager-versions=false\n');
     // The TypeScript server builds with the workspace's tsc; the store already holds every package, so offline.
     await run(['pnpm', 'install', '--frozen-lockfile', '--offline', '--silent'], worktree).catch(() =>
       run(['pnpm', 'install', '--frozen-lockfile', '--silent'], worktree),
