@@ -2,6 +2,7 @@
 // Usage: node --import tsx scripts/reanalyze-power.ts results/power/power-….json
 import { readFileSync } from 'node:fs';
 import { decide } from '../packages/compare/src/rule.ts';
+import { DISTURBED_WARNINGS } from '../packages/schemas/src/results.ts';
 
 interface Repeat {
   variant: string;
@@ -24,7 +25,7 @@ for (const s of settings) {
     let flagged = 0;
     for (const outcome of row.outcomes) {
       const first = outcome.repeats[0]!;
-      const disturbed = first.some((r) => r.warnings.includes('machine-busy') || r.warnings.includes('machine-drift'));
+      const disturbed = first.some((r) => r.warnings.some((w) => (DISTURBED_WARNINGS as readonly string[]).includes(w)));
       const steps = [...new Set(first.map((r) => r.step))];
       const hit = steps.some((step) => {
         const side = (base: boolean) =>

@@ -3,7 +3,7 @@
 // Give it several results files of one scenario (e.g. three `pnpm bench` runs); for every step with a fixed numeric
 // rate (equal-load steps whose rate is a share of a capacity move between runs, so they are left out) and every
 // server, it takes each file's median over repeats and prints min / median / max across the files and the spread
-// (max / min − 1). Runs flagged machine-busy or machine-drift are counted and named: a spread from them measures the
+// (max / min − 1). Runs flagged machine-busy, machine-drift or machine-steal are counted and named: a spread from them measures the
 // neighbour. Usage: node scripts/spread.mjs results/a.json results/b.json results/c.json [--markdown]
 import { readFileSync } from 'node:fs';
 
@@ -14,7 +14,8 @@ if (files.length < 2) {
   console.error('spread: give two or more results files of one scenario');
   process.exit(2);
 }
-const DISTURBED = new Set(['machine-busy', 'machine-drift']);
+// DISTURBED_WARNINGS in packages/schemas/src/results.ts (this script runs without a build, so it names them again).
+const DISTURBED = new Set(['machine-busy', 'machine-drift', 'machine-steal']);
 const all = files.map((file) => ({ file, results: JSON.parse(readFileSync(file, 'utf8')) }));
 const scenarios = new Set(all.map((a) => a.results.scenario.name));
 if (scenarios.size > 1) {

@@ -1,4 +1,4 @@
-import { MACHINE_DRIFT, OTHER_LOAD_CORES, type ClientResult, type Machine, type ServerResult, type Warning } from '@kvbench/schemas';
+import { MACHINE_DRIFT, MACHINE_STEAL_CORES, OTHER_LOAD_CORES, type ClientResult, type Machine, type ServerResult, type Warning } from '@kvbench/schemas';
 
 export interface CheckInput {
   server: string;
@@ -191,7 +191,7 @@ function openFileTrouble(input: CheckInput): string | null {
   );
 }
 
-/** A disturbed machine: a neighbour's load, or a change of speed between the calibrations around the run. */
+/** A disturbed machine: a neighbour's load, a contended host (steal), or a change of speed between the calibrations around the run. */
 function machineWarnings(input: CheckInput, where: Pick<Warning, 'server' | 'step' | 'repeat'>): Warning[] {
   const machine = input.machine;
   if (!machine) return [];
@@ -204,6 +204,16 @@ function machineWarnings(input: CheckInput, where: Pick<Warning, 'server' | 'ste
         `Other processes kept ${machine.otherCores.toFixed(2)} cores busy during the load (the machine ` +
         `${machine.busyCores.toFixed(2)} cores in all, beyond ${input.server}, the client and the runner): they ` +
         'competed with the measurement, so its figures describe a disturbed machine. Rerun on a quiet one.',
+    });
+  }
+  if (machine.stealCores > MACHINE_STEAL_CORES) {
+    warnings.push({
+      ...where,
+      code: 'machine-steal',
+      message:
+        `The hypervisor ran other work on this machine's CPUs for ${machine.stealCores.toFixed(2)} cores during the ` +
+        `load (steal time, beyond ${MACHINE_STEAL_CORES}): the host was contended, and on a contended host the same ` +
+        'work costs more CPU, so CPU figures from this run are not comparable with others. Rerun when the host is quiet.',
     });
   }
   if (machine.drift !== null && machine.drift > MACHINE_DRIFT) {

@@ -1,4 +1,4 @@
-import { MACHINE_DRIFT, OTHER_LOAD_CORES, type ServerResult } from '@kvbench/schemas';
+import { MACHINE_DRIFT, MACHINE_STEAL_CORES, OTHER_LOAD_CORES, type ServerResult } from '@kvbench/schemas';
 import { describe, expect, it } from 'vitest';
 import * as hdr from 'hdr-histogram-js';
 import {
@@ -265,11 +265,11 @@ describe('the machine around a run', () => {
     machineCores: 2,
     pinnedApart: true,
   };
-  const machine = (otherCores: number, drift: number) => ({
+  const machine = (otherCores: number, drift: number, stealCores = 0) => ({
     busyCores: 1,
     otherCores,
     softirqCores: 0.1,
-    stealCores: 0,
+    stealCores,
     calibration: [{ cpu: '0', beforeNs: 3_500_000, afterNs: 3_500_000 * (1 + drift) }],
     drift,
   });
@@ -284,7 +284,14 @@ describe('the machine around a run', () => {
     expect(drifted[0]).toMatchObject({ server: 'go', step: 'rate-10k', repeat: 2 });
   });
 
+  it('warns of a contended host when steal passes its threshold, with the figure', () => {
+    const stolen = checkRun({ ...base, machine: machine(0, 0, MACHINE_STEAL_CORES + 0.3) });
+    expect(stolen.map((w) => w.code)).toEqual(['machine-steal']);
+    expect(stolen[0]!.message).toMatch(/^The hypervisor ran other work on this machine's CPUs for 0\.40 cores during the load/);
+    expect(checkRun({ ...base, machine: machine(0, 0, MACHINE_STEAL_CORES - 0.03) })).toEqual([]);
+  });
+
   it('stays quiet on a quiet machine', () => {
-    expect(checkRun({ ...base, machine: machine(0.03, 0.02) })).toEqual([]);
+    expect(checkRun({ ...base, machine: machine(0.03, 0.02, 0.03) })).toEqual([]);
   });
 });

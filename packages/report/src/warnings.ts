@@ -92,6 +92,12 @@ export const WARNING_EXPLANATIONS: Record<WarningCode, WarningExplanation> = {
     meaning:
       'The same fixed calibration work took a different CPU time before and after the run (a hypervisor, thermal or frequency change): CPU figures from it are not comparable with other runs, and compare does not judge them.',
   },
+  'machine-steal': {
+    title: 'The host was contended',
+    severity: 'warning',
+    meaning:
+      'The hypervisor ran other work on this machine’s CPUs during the load (steal time): steal is billed to no process, but a contended host makes the same work cost more CPU, so CPU figures from that run are not comparable with other runs, and compare does not judge them.',
+  },
   'shared-cpu': {
     title: 'Client and server shared the CPUs',
     severity: 'caution',

@@ -24,12 +24,13 @@ export const WarningCode = z.enum([
   'dropped-requests',
   'machine-busy',
   'machine-drift',
+  'machine-steal',
   'failed-verification',
 ]);
 export type WarningCode = z.infer<typeof WarningCode>;
 
 /** A run carrying one of these was measured on a disturbed machine: its figures are shown, never judged by compare. */
-export const DISTURBED_WARNINGS: readonly WarningCode[] = ['machine-busy', 'machine-drift'];
+export const DISTURBED_WARNINGS: readonly WarningCode[] = ['machine-busy', 'machine-drift', 'machine-steal'];
 /**
  * machine-busy: other processes busier than this (cores, mean over the load). A quiet machine shows 0.02–0.04
  * (kernel threads, the tick rounding of /proc/stat); a CPU burner on one core shows 0.6–0.8.
@@ -42,6 +43,14 @@ export const OTHER_LOAD_CORES = 0.1;
  * ordinary jitter does not explain, such as the 1.8× swing a review measured here.
  */
 export const MACHINE_DRIFT = 0.2;
+/**
+ * machine-steal: the hypervisor running other work on this VM's CPUs for more than this many cores (mean over the
+ * load, /proc/stat's steal). The kernel bills steal to no task here (CONFIG_PARAVIRT_TIME_ACCOUNTING), but it marks
+ * a contended host, where the same work costs more CPU. On this project's 2-core VM quiet runs showed 0.000–0.065;
+ * in the one `pnpm bench` of three with 0.12–0.40, every server's CPU per request at 10 000 req/s was 9–21 % above
+ * the first run's (docs/results/blog-quick-20261202T173432Z.json against …173034Z.json).
+ */
+export const MACHINE_STEAL_CORES = 0.1;
 
 export const WarningSchema = z.strictObject({
   code: WarningCode,

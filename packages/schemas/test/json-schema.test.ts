@@ -2,7 +2,16 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { JSON_SCHEMA_DIR, JSON_SCHEMA_FILES, ResultsSchema, ScenarioSchema, renderJsonSchema, schemaReference, type JsonSchemaFile } from '../src/index.js';
+import {
+  JSON_SCHEMA_DIR,
+  JSON_SCHEMA_FILES,
+  HistorySchema,
+  ResultsSchema,
+  ScenarioSchema,
+  renderJsonSchema,
+  schemaReference,
+  type JsonSchemaFile,
+} from '../src/index.js';
 
 const ROOT = path.resolve(JSON_SCHEMA_DIR, '../..');
 const readJson = async (file: string): Promise<unknown> => JSON.parse(await readFile(file, 'utf8'));
@@ -74,7 +83,7 @@ describe('results/baseline/ci.json', () => {
 });
 
 describe('docs/results', () => {
-  it('holds only results files kvbench reads today (the README quotes their figures), and the power tables beside them', async () => {
+  it('holds only results and history files kvbench reads today (the README quotes their figures), and the power tables beside them', async () => {
     const dir = path.join(ROOT, 'docs/results');
     const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
     expect(files.length).toBeGreaterThan(0);
@@ -84,7 +93,7 @@ describe('docs/results', () => {
         expect(Array.isArray(json.rows), file).toBe(true);
         continue;
       }
-      const parsed = ResultsSchema.safeParse(json);
+      const parsed = (json.kind === 'kvbench.history' ? HistorySchema : ResultsSchema).safeParse(json);
       expect(parsed.success, `${file}: ${parsed.error?.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`).toBe(true);
     }
   });
