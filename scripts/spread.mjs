@@ -3,12 +3,15 @@
 // Give it several results files of one scenario (e.g. three `pnpm bench` runs); for every step with a fixed numeric
 // rate (equal-load steps whose rate is a share of a capacity move between runs, so they are left out) and every
 // server, it takes each file's median over repeats and prints min / median / max across the files and the spread
-// (max / min − 1). Runs flagged machine-busy, machine-drift or machine-steal are counted and named: a spread from them measures the
-// neighbour. Usage: node scripts/spread.mjs results/a.json results/b.json results/c.json [--markdown]
+// (max / min − 1). Runs flagged machine-busy, machine-drift or machine-steal are counted and named: a spread from
+// them measures the neighbour or the host. With --quiet-only each file's median is over its other repeats alone (a
+// file with none is left out of that row), so the spread is the runs' own.
+// Usage: node scripts/spread.mjs results/a.json results/b.json results/c.json [--markdown] [--quiet-only]
 import { readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
 const markdown = args.includes('--markdown');
+const quietOnly = args.includes('--quiet-only');
 const files = args.filter((a) => !a.startsWith('--'));
 if (files.length < 2) {
   console.error('spread: give two or more results files of one scenario');
@@ -43,8 +46,9 @@ for (const [i, { results }] of all.entries()) {
     table.set(step, servers);
     const cell = servers.get(run.server) ?? all.map(() => ({ values: [], disturbed: 0 }));
     servers.set(run.server, cell);
-    cell[i].values.push(us);
-    if (run.warnings.some((w) => DISTURBED.has(w.code))) cell[i].disturbed++;
+    const disturbed = run.warnings.some((w) => DISTURBED.has(w.code));
+    if (disturbed) cell[i].disturbed++;
+    if (!(disturbed && quietOnly)) cell[i].values.push(us);
   }
 }
 
@@ -71,7 +75,7 @@ if (markdown) {
 } else {
   for (const r of rows) {
     console.log(
-      `${r.step.padEnd(28)} ${r.server.padEnd(12)} ${r.values.map(sig).join(' ').padEnd(24)} min/med/max ${sig(r.min)}/${sig(r.median)}/${sig(r.max)}  spread ${pct(r.spread)}${r.disturbed ? `  (${r.disturbed} disturbed repeats)` : ''}`,
+      `${r.step.padEnd(28)} ${r.server.padEnd(12)} ${r.values.map(sig).join(' ').padEnd(24)} min/med/max ${sig(r.min)}/${sig(r.median)}/${sig(r.max)}  spread ${pct(r.spread)}${r.disturbed ? `  (${r.disturbed} disturbed repeats${quietOnly ? ', left out' : ''})` : ''}`,
     );
   }
 }

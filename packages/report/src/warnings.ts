@@ -96,7 +96,7 @@ export const WARNING_EXPLANATIONS: Record<WarningCode, WarningExplanation> = {
     title: 'The host was contended',
     severity: 'warning',
     meaning:
-      'The hypervisor ran other work on this machine’s CPUs during the load (steal time): steal is billed to no process, but a contended host makes the same work cost more CPU, so CPU figures from that run are not comparable with other runs, and compare does not judge them.',
+      'The hypervisor ran other work on this machine’s CPUs during the load (steal time): steal is billed to no process, but a contended host makes the same work cost more CPU, so CPU figures from that run are not comparable with other runs, though a same-run A/B still judges it (base and head take turns, so the contention lands on both).',
   },
   'shared-cpu': {
     title: 'Client and server shared the CPUs',

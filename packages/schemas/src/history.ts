@@ -30,7 +30,7 @@ export const HistoryEntrySchema = z.strictObject({
    * the index marks points that come from another machine than the newest one.
    */
   machine: z.string(),
-  /** Runs flagged with a DISTURBED_WARNINGS code: the point is drawn, and named as disturbed. */
+  /** Runs flagged machine-busy or machine-drift (DISTURBED_WARNINGS): the point is drawn, and named as disturbed. */
   disturbed: z.boolean(),
   points: z.array(HistoryPointSchema),
 });
