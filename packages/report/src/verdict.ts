@@ -140,13 +140,14 @@ const list = (items: readonly string[]) => (items.length < 2 ? items.join('') : 
 function caveatsOf(view: ScenarioView, capacity: readonly CapacityVerdict[], equal: readonly EqualRateVerdict[]): string[] {
   const caveats: string[] = [];
   const stepOrder = view.steps.map((s) => s.name);
-  const disturbed = view.warnings.filter((w) => DISTURBED_WARNINGS.includes(w.code));
+  // A contended host (machine-steal) is not one compare refuses, but a reader ranking servers should know of it.
+  const disturbed = view.warnings.filter((w) => DISTURBED_WARNINGS.includes(w.code) || w.code === 'machine-steal');
   if (disturbed.length) {
     const runs = new Set(disturbed.map((w) => `${w.server} at ${w.step} #${w.repeat}`));
     const list = [...runs];
     caveats.push(
       `The machine was disturbed during ${list.length} run${list.length === 1 ? '' : 's'} (${list.slice(0, 4).join(', ')}${list.length > 4 ? ', …' : ''}: ` +
-        'another process took CPU, or the machine changed speed): the rankings below include them; rerun on a quiet machine before trusting a close call.',
+        'another process took CPU, the host ran other guests on its CPUs, or the machine changed speed): the rankings below include them; rerun on a quiet machine before trusting a close call.',
     );
   }
   // Series with the same bound steps share one sentence.

@@ -79,4 +79,16 @@ describe('verdictOf', () => {
     expect(verdict.sentences[0]).toBe(verdict.caveats[0]);
     expect(verdict.sentences.findIndex((s) => s.startsWith('rust used the least server CPU'))).toBeGreaterThan(0);
   });
+
+  it('says before any ranking that a run was measured on a contended host (machine-steal)', () => {
+    const results = makeResults({});
+    const run = results.runs.find((r) => r.server === results.runs[0]!.server && r.step === '1M')!;
+    run.warnings.push({ code: 'machine-steal', message: 'steal 0.40 cores', server: run.server, step: run.step, repeat: run.repeat });
+    results.warnings.push(run.warnings.at(-1)!);
+    const verdict = verdictOf(buildViews([results])[0]!)!;
+    expect(verdict.caveats[0]).toMatch(
+      new RegExp(`^The machine was disturbed during 1 run \\(${run.server} at 1M #${run.repeat}: .*the host ran other guests on its CPUs`),
+    );
+    expect(verdict.sentences[0]).toBe(verdict.caveats[0]);
+  });
 });
