@@ -24,8 +24,11 @@ export function machineResult(obs: MachineObservations): Machine | null {
     busyCores: cores(obs.stat.busyMs),
     // Softirq is set aside too: at high request rates the loopback's softirq runs on CPUs that were otherwise idle,
     // charged to no task (measured: 0.15 cores at 70k req/s against a quiet machine's 0.02), and it is our traffic.
-    // The cost: a neighbour busy only in softirq goes unseen. Ticks against ns can also dip below zero: clamped.
-    otherCores: Math.max(0, cores(obs.stat.busyMs - ours - obs.stat.softirqMs)),
+    // The cost: a neighbour busy only in softirq goes unseen. Steal is set aside as well: busy is elapsed − idle, so
+    // time the hypervisor gave to other guests counted as a neighbour process here, and a contended host read as
+    // machine-busy with nothing else running (0.12–0.21 cores on a quiet VM); it is machine-steal's, measured apart.
+    // Ticks against ns can also dip below zero: clamped.
+    otherCores: Math.max(0, cores(obs.stat.busyMs - ours - obs.stat.softirqMs - obs.stat.stealMs)),
     softirqCores: cores(obs.stat.softirqMs),
     stealCores: cores(obs.stat.stealMs),
     calibration: [...obs.calibration],

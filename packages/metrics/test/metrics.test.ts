@@ -243,6 +243,13 @@ describe('the machine around a run', () => {
     expect(machineResult({ ...quiet, stat: null })).toBeNull();
   });
 
+  it('does not count steal as other load: time given to other guests is the host, not a neighbour process', () => {
+    // Our 960 ms, 200 ms of softirq and 0.3 cores of steal inside busy (elapsed − idle), and nothing else.
+    const machine = machineResult({ ...quiet, stat: { busyMs: 960 + 200 + 600, softirqMs: 200, stealMs: 600 } })!;
+    expect(machine.otherCores).toBeCloseTo(0);
+    expect(machine.stealCores).toBeCloseTo(0.3);
+  });
+
   it('takes the largest move of any calibrated CPU as the drift', () => {
     const calibration = [
       { cpu: '0', beforeNs: 3_500_000, afterNs: 3_570_000 },
