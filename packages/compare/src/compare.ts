@@ -58,6 +58,8 @@ export function compare(baseline: Results, current: Results, options: CompareOpt
   // First among the notes: it decides how to read every row.
   const machineNote = machineDifference(baseline, current);
   if (machineNote) warnings.unshift(machineNote);
+  const paceNote = machineNote ? null : machinePace(baseline, current);
+  if (paceNote) warnings.unshift(paceNote);
   for (const [results, role] of [
     [baseline, 'baseline'],
     [current, 'current run'],
@@ -346,6 +348,34 @@ const SPEED_DIFFERENCE = 0.15;
 /** The median CPU time of the runner's calibration work over a file's runs: the machine's speed; null if none. */
 function calibrationNs(results: Results): number | null {
   return median(results.runs.flatMap((run) => run.machine?.calibration.map((c) => c.beforeNs) ?? []).filter((ns) => ns > 0));
+}
+
+/**
+ * How far the machine's own pace (the median of its fixed loopback work over a file's runs) may move between the two
+ * files before the comparison says so. Three runs of the ci scenario in a row on this project's VM: 36.8, 40.2 and
+ * 38.1 µs per round trip, and every server's CPU per request 12–16 % higher in the second (scripts/spread.mjs).
+ */
+const PACE_DIFFERENCE = 0.05;
+
+/** The median of the runs' loopback ping-pong (machine.loopbackNs); null for files written before it existed. */
+function loopbackNs(results: Results): number | null {
+  return median(results.runs.map((run) => run.machine?.loopbackNs).filter((ns): ns is number => typeof ns === 'number' && ns > 0));
+}
+
+/**
+ * One machine at another pace: not a reason to judge nothing (a few % is the machine's minute-to-minute move here),
+ * but a CPU-per-request change of about that size, in the same direction, may be the machine and not the code.
+ */
+function machinePace(baseline: Results, current: Results): string | null {
+  const [a, b] = [loopbackNs(baseline), loopbackNs(current)];
+  if (a === null || b === null || Math.abs(b / a - 1) <= PACE_DIFFERENCE) return null;
+  const pct = Math.round(Math.abs(b / a - 1) * 100);
+  return (
+    `the machine ran its fixed loopback work ${pct} % ${b > a ? 'slower' : 'faster'} in the current run than in the ` +
+    `baseline (${(a / 1000).toFixed(1)} vs ${(b / 1000).toFixed(1)} µs of CPU per round trip): every server's CPU per ` +
+    `request moves with it, so a change of about ${pct} % ${b > a ? 'up' : 'down'} may be the machine; a same-run A/B ` +
+    '(`kvbench ab`) is the fair test'
+  );
 }
 
 /** A comparison across machines measures the machines too; say so rather than pretend. */

@@ -184,6 +184,28 @@ describe('compare', () => {
     expect(compare(baseline, otherKernel).warnings[0]).toMatch(/different machines \(kernel 6\.1\.0 vs 6\.18\.44-fc-v1098\)/);
   });
 
+  it('says first when the machine ran its fixed loopback work at another pace, and still judges', () => {
+    const paced = (results: ReturnType<typeof resultsOf>, loopbackNs: number | undefined) => {
+      for (const run of results.runs) {
+        run.machine = { busyCores: 1, otherCores: 0, softirqCores: 0, stealCores: 0, calibration: [], drift: null, ...(loopbackNs ? { loopbackNs } : {}) };
+      }
+      return results;
+    };
+    const baseline = paced(resultsOf(repeatsOf(typical)), 36_800);
+    const slower = compare(baseline, paced(resultsOf(repeatsOf({ ...typical, cpuUsPerRequest: 520 })), 40_200));
+    expect(slower.warnings[0]).toBe(
+      'the machine ran its fixed loopback work 9 % slower in the current run than in the baseline (36.8 vs 40.2 µs of ' +
+        "CPU per round trip): every server's CPU per request moves with it, so a change of about 9 % up may be the " +
+        'machine; a same-run A/B (`kvbench ab`) is the fair test',
+    );
+    // A note, not a refusal: the doubled CPU per request is still a regression.
+    expect(slower.rows.find((r) => r.metric === 'cpuPerRequest')!.verdict).toBe('regression');
+    expect(compare(baseline, paced(resultsOf(repeatsOf(typical)), 33_000)).warnings[0]).toMatch(/10 % faster .* about 10 % down/);
+    // Within 5 %, or from a file written before the figure existed: nothing to say.
+    expect(compare(baseline, paced(resultsOf(repeatsOf(typical)), 38_000)).warnings).toEqual([]);
+    expect(compare(baseline, paced(resultsOf(repeatsOf(typical)), undefined)).warnings).toEqual([]);
+  });
+
   it('skips a step whose load differs between the runs, and says why', () => {
     const scenario = {
       steps: [

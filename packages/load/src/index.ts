@@ -7,7 +7,7 @@ import type { LoadGenerator } from './types.js';
 export type * from './types.js';
 export { RequestSource, Sfc32, type DrawnRequest, type TrafficSpec } from './bodies.js';
 export { KVLOAD, nativeDrawnRequests } from './native/driver.js';
-export { calibrateCpus, type CpuSpeed } from './native/calibrate.js';
+export { calibrateCpus, type CpuSpeed, loopbackNsPerRoundTrip } from './native/calibrate.js';
 export { decodeHistogram } from './histogram.js';
 export { accountingError, isExpectedStatus } from './failures.js';
 export { cpuCount, eachCpu, loopbackUrl } from './target.js';

@@ -47,8 +47,10 @@ export function eachCpu(cpus: string): string[] {
   });
 }
 
-/** argv prefixed with taskset when a CPU list is given; taskset execs the program, so the pid stays the program's. */
-/** A load generator's argv: on its CPUs when given, and killed by the kernel if the runner dies (see dieWithRunner). */
+/**
+ * A load generator's argv: on its CPUs when given (taskset execs the program, so the pid stays the program's), and
+ * killed by the kernel if the runner dies (see dieWithRunner).
+ */
 export function pinned(argv: string[], cpus: string | undefined): string[] {
   return dieWithRunner(cpus ? ['taskset', '--cpu-list', cpus, ...argv] : argv);
 }

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAllChildren, liveChildren, type ServerProcess } from '@kvbench/launcher';
-import { RequestSource, accountingError, calibrateCpus, decodeHistogram, loadGenerator, nativeDrawnRequests, type TrafficSpec } from '../src/index.js';
+import {
+  RequestSource,
+  accountingError,
+  calibrateCpus,
+  decodeHistogram,
+  loadGenerator,
+  loopbackNsPerRoundTrip,
+  nativeDrawnRequests,
+  type TrafficSpec,
+} from '../src/index.js';
 import { wrkDrawnRequests } from '../src/wrk/driver.js';
 import { abortedAfter50, constantStatusServer, isRunning, startFake, step } from './helpers.js';
 
@@ -32,6 +41,19 @@ describe('kvload --calibrate', () => {
 
   it('says what failed when the list names no CPU of this machine', async () => {
     await expect(calibrateCpus('4095')).rejects.toThrow(/kvload --calibrate` gave no calibration/);
+  });
+});
+
+describe('kvload --pingpong', () => {
+  it('times a loopback round trip on two CPUs, echo and sender together', async () => {
+    // About 40 µs of CPU per round trip on this project's VM: loose bounds, tight enough to catch a broken count.
+    const ns = await loopbackNsPerRoundTrip('0,1');
+    expect(ns).toBeGreaterThan(500);
+    expect(ns).toBeLessThan(5_000_000);
+  });
+
+  it('says what failed when the list names no CPU of this machine', async () => {
+    await expect(loopbackNsPerRoundTrip('4095')).rejects.toThrow(/kvload --pingpong 2000` gave no ping-pong/);
   });
 });
 

@@ -10,6 +10,8 @@ export interface MachineObservations {
   clientCpuMs: number | null;
   runnerCpuMs: number | null;
   calibration: readonly Calibration[];
+  /** CPU ns per round trip of kvload's fixed loopback ping-pong before the run; null without kvload. */
+  loopbackNs: number | null;
 }
 
 /**
@@ -33,6 +35,7 @@ export function machineResult(obs: MachineObservations): Machine | null {
     stealCores: cores(obs.stat.stealMs),
     calibration: [...obs.calibration],
     drift: calibrationDrift(obs.calibration),
+    loopbackNs: obs.loopbackNs,
   };
 }
 

@@ -231,13 +231,14 @@ describe('load-generator-bound, with the server pinned apart', () => {
 });
 
 describe('the machine around a run', () => {
-  const quiet = { wallMs: 2000, serverCpuMs: 400, clientCpuMs: 500, runnerCpuMs: 60, calibration: [] };
+  const quiet = { wallMs: 2000, serverCpuMs: 400, clientCpuMs: 500, runnerCpuMs: 60, calibration: [], loopbackNs: 41_000 };
 
   it('counts as other load what the machine was busy with beyond the server, the client, the runner and softirq', () => {
     const machine = machineResult({ ...quiet, stat: { busyMs: 2560, softirqMs: 200, stealMs: 0 } })!;
     expect(machine.busyCores).toBeCloseTo(1.28);
     expect(machine.otherCores).toBeCloseTo(0.7);
     expect(machine.softirqCores).toBeCloseTo(0.1);
+    expect(machine.loopbackNs).toBe(41_000);
     // Ticks may round the machine below our exact figures: never a negative neighbour.
     expect(machineResult({ ...quiet, stat: { busyMs: 900, softirqMs: 0, stealMs: 0 } })!.otherCores).toBe(0);
     expect(machineResult({ ...quiet, stat: null })).toBeNull();

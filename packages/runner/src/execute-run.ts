@@ -13,7 +13,7 @@ import {
   type CpuCounters,
   type StopOutcome,
 } from '@kvbench/launcher';
-import { calibrateCpus, cpuCount, type CpuSpeed, type LoadGenerator, type LoadOutcome, type LoadProgress } from '@kvbench/load';
+import { calibrateCpus, cpuCount, type CpuSpeed, type LoadGenerator, type LoadOutcome, type LoadProgress, loopbackNsPerRoundTrip } from '@kvbench/load';
 import { buildTimeline, checkRun, clientResult, machineResult, serverResult, summarizeLatency, type ProcReading, type ProgressPoint } from '@kvbench/metrics';
 import { stepModel, type CapacityResult, type FdLimit, type Run, type Scenario, type Warning } from '@kvbench/schemas';
 import { judgeProbe, searchCapacity } from './capacity.js';
@@ -74,6 +74,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
   let live: LiveTarget | null = null;
   // Before the server starts and after it stops, so the calibration runs on a machine with nothing of ours on it.
   const speedBefore = await calibrate(ctx);
+  const loopbackNs = await loopback(ctx);
   try {
     try {
       live = await target.start({
@@ -168,6 +169,7 @@ export async function executeRun(target: Target, item: PlanItem, ctx: RunContext
       clientCpuMs: outcome.cpu ? outcome.cpu.userMs + outcome.cpu.sysMs : null,
       runnerCpuMs: measured.runnerCpuMs,
       calibration: pairSpeeds(speedBefore, speedAfter),
+      loopbackNs,
     });
     const warnings: Warning[] = checkRun({
       ...where,
@@ -326,6 +328,16 @@ async function calibrate(ctx: RunContext): Promise<CpuSpeed[]> {
     return await calibrateCpus(cpus || null);
   } catch {
     return [];
+  }
+}
+
+/** The machine's fixed loopback work on the run's CPUs (see loopbackNsPerRoundTrip); null without kvload. */
+async function loopback(ctx: RunContext): Promise<number | null> {
+  const cpus = [ctx.pinning.server, ctx.pinning.load].filter((c): c is string => Boolean(c)).join(',');
+  try {
+    return await loopbackNsPerRoundTrip(cpus || null);
+  } catch {
+    return null;
   }
 }
 

@@ -122,6 +122,8 @@ describe('runScenario', () => {
       expect(run.client?.latency.count).toBe(run.load.requests);
       expect(run.serverProcess?.exit).toMatchObject({ code: 0, clean: true });
       expect(run.coldStartMs).toBeGreaterThan(0);
+      // The machine's pace before each run, which spread and compare read beside the servers' CPU per request.
+      expect(run.machine?.loopbackNs).toBeGreaterThan(0);
     }
     expect((await readResults(file)).runs).toHaveLength(8);
     expect(liveChildren()).toBe(0);

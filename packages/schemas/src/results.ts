@@ -273,6 +273,14 @@ export const MachineSchema = z.strictObject({
   calibration: z.array(CalibrationSchema),
   /** The largest |after / before − 1| over the calibrated CPUs: how far the machine's speed moved during the run. */
   drift: num.nullable(),
+  /**
+   * CPU ns per round trip of a fixed loopback TCP ping-pong (kvload --pingpong, on the run's CPUs) just before the
+   * server starts: the kernel path most of a server's CPU per request goes through, timed apart from any server's
+   * code. The core calibration above stays within 1–2 % where this moves 10–15 % between minutes on this project's
+   * VM, and every server's CPU per request moves with it; its median over a file's runs says how fast the machine
+   * ran that file (scripts/spread.mjs prints it). Absent from files written before it existed; null without kvload.
+   */
+  loopbackNs: num.nullable().optional(),
 });
 export type Machine = z.infer<typeof MachineSchema>;
 

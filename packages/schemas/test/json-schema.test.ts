@@ -83,7 +83,7 @@ describe('results/baseline/ci.json', () => {
 });
 
 describe('docs/results', () => {
-  it('holds only results and history files kvbench reads today (the README quotes their figures), and the power tables beside them', async () => {
+  it('holds only results and history files kvbench reads today (the README quotes their figures), and the power and host-floor tables beside them', async () => {
     const dir = path.join(ROOT, 'docs/results');
     const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
     expect(files.length).toBeGreaterThan(0);
@@ -91,6 +91,17 @@ describe('docs/results', () => {
       const json = (await readJson(path.join(dir, file))) as { kind?: string; rows?: unknown };
       if (file.startsWith('power-')) {
         expect(Array.isArray(json.rows), file).toBe(true);
+        continue;
+      }
+      if (file.startsWith('host-floor-')) {
+        // scripts/host-floor.mjs --json: the machine's own spread on a fixed loopback work, block by block.
+        const floor = json as { kind?: string; blocks?: { medianNs?: unknown }[]; spread?: unknown };
+        expect(floor.kind, file).toBe('host-floor');
+        expect(
+          floor.blocks?.every((b) => typeof b.medianNs === 'number'),
+          file,
+        ).toBe(true);
+        expect(typeof floor.spread, file).toBe('number');
         continue;
       }
       const parsed = (json.kind === 'kvbench.history' ? HistorySchema : ResultsSchema).safeParse(json);

@@ -11,7 +11,7 @@ pub const ROUNDS: usize = 7;
 const STEPS_PER_ROUND: u32 = 2_000_000;
 
 /// The CPU time of this thread, ns (CLOCK_THREAD_CPUTIME_ID): preemption by other tasks does not count.
-fn thread_cpu_ns() -> u64 {
+pub fn thread_cpu_ns() -> u64 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid timespec for the kernel to fill.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };

@@ -1,12 +1,14 @@
 //! kvload: kvbench's native load generator. It reads one JSON job line on stdin (see job.rs), answers on stdout
 //! with JSON lines — `ready`, `progress` every `progressMs`, then `done` — and stops early on a `stop` line or when
 //! stdin closes (so it never outlives the driver that started it). Errors go to stderr with exit code 2.
-//! `kvload --calibrate` instead times a fixed piece of work on its CPU (see calibrate.rs).
+//! `kvload --calibrate` instead times a fixed piece of work on its CPU (see calibrate.rs); `kvload --pingpong N`
+//! times N loopback round trips between two threads, each on a CPU of its own (see pingpong.rs).
 
 mod calibrate;
 mod draw;
 mod http;
 mod job;
+mod pingpong;
 mod schedule;
 mod stats;
 mod worker;
@@ -35,6 +37,19 @@ fn main() {
         emit(json!({ "type": "calibration", "nsPerRound": calibrate::calibrate() }));
         return;
     }
+    if let Some(n) = flag_value("--pingpong") {
+        let round_trips: u64 = n
+            .parse()
+            .ok()
+            .filter(|&n| n > 0)
+            .unwrap_or_else(|| fail(&format!("--pingpong takes a count of round trips above 0, not {n:?}")));
+        let p = pingpong::pingpong(round_trips).unwrap_or_else(|e| fail(&format!("loopback ping-pong: {e}")));
+        emit(json!({
+            "type": "pingpong", "roundTrips": p.round_trips, "echoCpuNs": p.echo_cpu_ns, "senderCpuNs": p.sender_cpu_ns,
+            "wallNs": p.wall_ns, "echoCpu": p.echo_cpu, "senderCpu": p.sender_cpu,
+        }));
+        return;
+    }
     let mut line = String::new();
     let stdin = std::io::stdin();
     if stdin.lock().read_line(&mut line).unwrap_or(0) == 0 {
@@ -53,6 +68,13 @@ fn main() {
         .and_then(|mut a| a.next())
         .unwrap_or_else(|| fail(&format!("cannot resolve {:?}", job.addr)));
     run(job, addr);
+}
+
+/// The argument after `flag`, if the flag was given; a flag without one fails.
+fn flag_value(flag: &str) -> Option<String> {
+    let mut args = std::env::args().skip_while(|a| a != flag);
+    args.next()?;
+    Some(args.next().unwrap_or_else(|| fail(&format!("{flag} needs a value"))))
 }
 
 fn fail(message: &str) -> ! {

@@ -24,6 +24,29 @@ export async function calibrateCpus(cpus: string | null): Promise<CpuSpeed[]> {
   return speeds;
 }
 
+/**
+ * Round trips in one loopback ping-pong: about 0.1 s on this project's VM. One such figure moves ±10 % from one
+ * second to the next there; its median over a file's runs is what says how fast the machine ran that file.
+ */
+const PINGPONG_ROUND_TRIPS = 2_000;
+
+/**
+ * The CPU ns per round trip of a fixed loopback TCP ping-pong (kvload --pingpong: two threads, one on the first and
+ * one on the last CPU of the list), echo and sender together: the system calls, TCP and cross-CPU wake-ups that most
+ * of a server's CPU per request goes through, timed apart from any server's code. Across three runs of the ci scenario
+ * the servers' CPU per request moves with the machine, and this shows how far the machine moved.
+ */
+export async function loopbackNsPerRoundTrip(cpus: string | null): Promise<number> {
+  const argv = pinned([KVLOAD, '--pingpong', String(PINGPONG_ROUND_TRIPS)], cpus ?? undefined);
+  const result = await exec(argv, { cwd: fileURLToPath(new URL('.', import.meta.url)), timeoutMs: CALIBRATE_TIMEOUT_MS });
+  const line = result.output.split('\n').find((l) => l.includes('"pingpong"'));
+  const message = result.code === 0 && line ? parseLine(line) : null;
+  if (typeof message !== 'object' || message?.type !== 'pingpong') {
+    throw new Error(`\`${argv.join(' ')}\` gave no ping-pong (exit ${result.code}): ${tail(result.output, 3)}`);
+  }
+  return (message.echoCpuNs + message.senderCpuNs) / message.roundTrips;
+}
+
 async function calibrateOne(cpu: string | null): Promise<number> {
   const argv = pinned([KVLOAD, '--calibrate'], cpu ?? undefined);
   const result = await exec(argv, { cwd: fileURLToPath(new URL('.', import.meta.url)), timeoutMs: CALIBRATE_TIMEOUT_MS });

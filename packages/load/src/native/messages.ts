@@ -59,6 +59,15 @@ export const NativeMessage = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('dump'), method: z.enum(['GET', 'POST']), path: z.string(), body: z.string().nullable() }),
   z.object({ type: z.literal('calibration'), nsPerRound: z.array(count).min(1) }),
+  z.object({
+    type: z.literal('pingpong'),
+    roundTrips: count,
+    echoCpuNs: count,
+    senderCpuNs: count,
+    wallNs: count,
+    echoCpu: count.nullable(),
+    senderCpu: count.nullable(),
+  }),
 ]);
 export type NativeMessage = z.infer<typeof NativeMessage>;
 export type NativeDone = Extract<NativeMessage, { type: 'done' }>;
