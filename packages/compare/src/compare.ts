@@ -353,7 +353,7 @@ function calibrationNs(results: Results): number | null {
 /**
  * How far the machine's own pace (the median of its fixed loopback work over a file's runs) may move between the two
  * files before the comparison says so. Three runs of the ci scenario in a row on this project's VM: 36.8, 40.2 and
- * 38.1 µs per round trip, and every server's CPU per request 12–16 % higher in the second (scripts/spread.mjs).
+ * 38.1 µs per round trip, and every server's CPU per request 4–20 % higher in the second (scripts/spread.mjs).
  */
 const PACE_DIFFERENCE = 0.05;
 

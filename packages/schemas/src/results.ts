@@ -275,9 +275,10 @@ export const MachineSchema = z.strictObject({
   drift: num.nullable(),
   /**
    * CPU ns per round trip of a fixed loopback TCP ping-pong (kvload --pingpong, on the run's CPUs) just before the
-   * server starts: the kernel path most of a server's CPU per request goes through, timed apart from any server's
-   * code. The core calibration above stays within 1–2 % where this moves 10–15 % between minutes on this project's
-   * VM, and every server's CPU per request moves with it; its median over a file's runs says how fast the machine
+   * server starts: the kernel path much of a server's CPU per request goes through, timed apart from any server's
+   * code. On this project's VM the core calibration above kept its per-file median within 0.5 % over six ci runs
+   * while this moved up to 9 % between them (and 35 % within six idle minutes), every server's CPU per request
+   * moving with it; its median over a file's runs says how fast the machine
    * ran that file (scripts/spread.mjs prints it). Absent from files written before it existed; null without kvload.
    */
   loopbackNs: num.nullable().optional(),
