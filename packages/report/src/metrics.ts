@@ -35,10 +35,17 @@ export const METRICS = {
   },
   serverCores: { label: 'Server cores busy', unit: 'cores', better: null, pick: (r) => r.serverProcess?.cpu?.coresBusy, format: fmtCores },
   clientCores: { label: 'Load generator cores busy', unit: 'cores', better: null, pick: (r) => r.client?.cpu?.coresBusy, format: fmtCores },
-  // The machine around the run: what no process of ours explains, the kernel's network work, the speed's move.
+  // The machine around the run: what no process of ours explains, the kernel's network work, the speed's move, its pace.
   otherCores: { label: 'Other processes', unit: 'cores', better: 'lower', pick: (r) => r.machine?.otherCores, format: fmtCores },
   softirqCores: { label: 'Softirq', unit: 'cores', better: null, pick: (r) => r.machine?.softirqCores, format: fmtCores },
   machineDrift: { label: 'Machine speed drift', unit: '%', better: 'lower', pick: (r) => r.machine?.drift, format: fmtPct },
+  machinePace: {
+    label: 'Machine pace',
+    unit: 'µs',
+    better: null,
+    pick: (r) => (typeof r.machine?.loopbackNs === 'number' ? r.machine.loopbackNs / 1000 : null),
+    format: fmtUs,
+  },
   clientUsPerRequest: {
     label: 'Load generator CPU per request',
     unit: 'µs',

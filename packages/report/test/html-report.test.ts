@@ -52,6 +52,24 @@ describe('renderHtml', () => {
     expect(doc.indexOf('Ran out of file descriptors')).toBeLessThan(firstCanvas);
   });
 
+  it("charts the machine's pace beside its other figures, with each run's value in the chart's table", () => {
+    const results = blogResults();
+    results.runs.forEach((run, i) => {
+      const loopbackNs = 35_500 + (i % 3) * 1_000;
+      run.machine = { busyCores: 1, otherCores: 0, softirqCores: 0.1, stealCores: 0, calibration: [], drift: null, loopbackNs };
+    });
+    const page = renderHtml([results]);
+    const pace = chartSpecs(page).filter((spec) => spec.y.title === 'CPU per loopback round trip (µs)');
+    expect(pace.length).toBeGreaterThan(0);
+    // µs per round trip: each step's median of the runs' 35.5, 36.5 and 37.5.
+    const drawn = pace.flatMap(drawnValues);
+    expect(drawn.length).toBeGreaterThan(0);
+    for (const v of drawn) expect(v >= 35.5 && v <= 37.5, `drawn ${v}`).toBe(true);
+    expect(markupOnly(page)).toContain('Machine pace');
+    // A file written before the figure existed draws no pace chart.
+    expect(markupOnly(html)).not.toContain('Machine pace');
+  });
+
   it("explains each warning the run raised in the report's own words, next to the run's message", () => {
     const results = blogResults();
     const codes = new Set(results.runs.flatMap((r) => r.warnings.map((w) => w.code)));

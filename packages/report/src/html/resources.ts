@@ -77,7 +77,7 @@ export function resourcesSection(ctx: Ctx): string {
   );
 }
 
-/** The machine around each run, where it was measured: a neighbour's load, the kernel's network work, speed drift. */
+/** The machine around each run, where it was measured: a neighbour's load, the kernel's network work, speed drift, pace. */
 function machinePairs(ctx: Ctx): string {
   if (!ctx.view.sources.some((results) => results.runs.some((r) => r.machine))) return '';
   return (
@@ -104,8 +104,22 @@ function machinePairs(ctx: Ctx): string {
       note:
         'How far the CPU time of one fixed piece of work (kvload --calibrate, on each CPU used) moved between just before and just after the run. ' +
         `Above ${MACHINE_DRIFT * 100} % the run is flagged: the machine, not the code, changed.`,
-    })
+    }) +
+    pacePair(ctx)
   );
+}
+
+/** Only for files that recorded the pace (machine.loopbackNs, since results written on 2026-12-04). */
+function pacePair(ctx: Ctx): string {
+  if (!ctx.view.sources.some((results) => results.runs.some((r) => typeof r.machine?.loopbackNs === 'number'))) return '';
+  return ladderPair(ctx, {
+    title: 'Machine pace',
+    metric: 'machinePace',
+    type: 'bar',
+    note:
+      "CPU per round trip of a fixed loopback ping-pong (kvload --pingpong, on the run's CPUs) just before the server started: the kernel path " +
+      "much of a server's CPU per request goes through, with no server's code. Where it moved between runs, every server's CPU per request moved with it.",
+  });
 }
 
 function cores(view: ScenarioView, key: string, step: string, metric: 'serverCores' | 'clientCores'): number | null {

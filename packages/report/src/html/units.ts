@@ -36,6 +36,7 @@ export const CHART_UNITS: Record<MetricKey, ChartUnit> = {
   otherCores: { format: 'cores', axis: 'cores busy', toChart: (v) => roundSig(v) },
   softirqCores: { format: 'cores', axis: 'cores busy', toChart: (v) => roundSig(v) },
   machineDrift: { format: 'pct', axis: 'speed drift (%)', toChart: (v) => round(v * 100, 1) },
+  machinePace: { format: 'us', axis: 'CPU per loopback round trip (µs)', toChart: (v) => roundSig(v) },
   clientUsPerRequest: { format: 'us', axis: 'load generator CPU per request (µs)', toChart: (v) => roundSig(v) },
   offeredRate: { format: 'rps', axis: 'offered requests per second', toChart: (v) => v },
   dropped: count,
