@@ -323,9 +323,8 @@ function readMachineStatOrNull(): MachineStat | null {
  * nothing is pinned). Without kvload (an autocannon-only checkout) there is no calibration, and no drift figure.
  */
 async function calibrate(ctx: RunContext): Promise<CpuSpeed[]> {
-  const cpus = [ctx.pinning.server, ctx.pinning.load].filter((c): c is string => Boolean(c)).join(',');
   try {
-    return await calibrateCpus(cpus || null);
+    return await calibrateCpus(runCpus(ctx));
   } catch {
     return [];
   }
@@ -333,12 +332,16 @@ async function calibrate(ctx: RunContext): Promise<CpuSpeed[]> {
 
 /** The machine's fixed loopback work on the run's CPUs (see loopbackNsPerRoundTrip); null without kvload. */
 async function loopback(ctx: RunContext): Promise<number | null> {
-  const cpus = [ctx.pinning.server, ctx.pinning.load].filter((c): c is string => Boolean(c)).join(',');
   try {
-    return await loopbackNsPerRoundTrip(cpus || null);
+    return await loopbackNsPerRoundTrip(runCpus(ctx));
   } catch {
     return null;
   }
+}
+
+/** The server's CPUs, then the client's, as one taskset list; null when nothing is pinned. */
+function runCpus(ctx: RunContext): string | null {
+  return [ctx.pinning.server, ctx.pinning.load].filter((c): c is string => Boolean(c)).join(',') || null;
 }
 
 /** Before and after, CPU by CPU. */
